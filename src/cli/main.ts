@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 
+import { registerBagCommand } from './commands/bag';
+import { registerClassifyCommand } from './commands/classify';
+import { registerModelsCommand } from './commands/models';
+import { registerReplayCommand } from './commands/replay';
+
 /**
  * `edgenext` command line. Each command lives in its own file under src/cli/commands and registers itself here.
  */
@@ -8,10 +13,19 @@ export function buildProgram(): Command {
   const program = new Command();
   program.name('edgenext').description('EdgeNeXt image classification: CPU (ONNX Runtime) or RDK X5 BPU').version('0.1.0');
   // Command registrations (one line each; keep sorted):
+  registerBagCommand(program);
+  registerClassifyCommand(program);
+  registerModelsCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 
 if (require.main === module) {
+  // `edgenext ... | head` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   buildProgram()
     .parseAsync(process.argv)
     .catch((error: unknown) => {

@@ -1,0 +1,182 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { ClassScore } from '../../core/classification';
+import { errorMessage } from '../../core/errors';
+import { RESIZE_POLICIES, type ResizePolicy } from '../../core/preprocessing';
+import { readImageFile } from '../../image';
+import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
+import { openClassifier, type Classifier, type ClassifierOptions } from '../../runtime/openClassifier';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseIntegerOption, processIo, UsageError, type CommandIo } from '../commandIo';
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.jpe']);
+
+export interface ClassifyCommandOptions {
+  readonly model?: string;
+  readonly backend?: string;
+  readonly bpuLib?: string;
+  readonly topK?: string;
+  readonly json?: boolean;
+  readonly threads?: string;
+  readonly resize?: string;
+  readonly modelDir?: string;
+}
+
+export interface ImageResult {
+  readonly file: string;
+  readonly topK?: readonly ClassScore[];
+  readonly preprocessMs?: number;
+  readonly inferenceMs?: number;
+  readonly error?: string;
+}
+
+/**
+ * Expands the command's arguments: files stay as given, folders contribute their image files (recursively,
+ * sorted). A missing argument is reported as that path's error rather than stopping the others.
+ */
+export async function collectImages(args: readonly string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) files.push(full);
+    }
+  };
+  for (const arg of args) {
+    const stat = await fs.stat(arg).catch(() => undefined);
+    if (stat === undefined) missing.push(arg);
+    else if (stat.isDirectory()) await walk(arg);
+    else files.push(arg);
+  }
+  return { files, missing };
+}
+
+/** Classifies one image file; failures come back as the result's error, so one bad file never stops the rest. */
+export async function classifyFile(classifier: Classifier, file: string, k: number): Promise<ImageResult> {
+  try {
+    const started = performance.now();
+    const input = await classifier.preprocess(await readImageFile(file));
+    const preprocessed = performance.now();
+    const [logits] = await classifier.backend.infer([input]);
+    const inferred = performance.now();
+    if (logits === undefined) throw new Error('the backend returned no output');
+    return {
+      file,
+      topK: classifier.postprocess(logits, k),
+      preprocessMs: preprocessed - started,
+      inferenceMs: inferred - preprocessed,
+    };
+  } catch (error) {
+    return { file, error: errorMessage(error) };
+  }
+}
+
+function classifierOptions(options: ClassifyCommandOptions): ClassifierOptions {
+  const backend = options.backend ?? 'auto';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
+  }
+  const resize = options.resize;
+  if (resize !== undefined && !(RESIZE_POLICIES as readonly string[]).includes(resize)) {
+    throw new UsageError(`--resize must be one of ${RESIZE_POLICIES.join(', ')}, got "${resize}"`);
+  }
+  return {
+    backend: backend as BackendChoice,
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.bpuLib !== undefined ? { bpuLibraryPath: options.bpuLib } : {}),
+    ...(options.threads !== undefined ? { threads: parseIntegerOption('--threads', options.threads, 1, 256) } : {}),
+    ...(resize !== undefined ? { resize: resize as ResizePolicy } : {}),
+    ...(options.modelDir !== undefined ? { modelDir: options.modelDir } : {}),
+  };
+}
+
+function formatResult(result: ImageResult): string[] {
+  const lines = [`${result.file}  (preprocess ${result.preprocessMs?.toFixed(1)} ms, inference ${result.inferenceMs?.toFixed(1)} ms)`];
+  result.topK?.forEach((entry, rank) => {
+    lines.push(`  ${rank + 1}. ${entry.score.toFixed(4)}  ${entry.label} (${entry.classId})`);
+  });
+  return lines;
+}
+
+/** `edgenext classify`: top-k for each image. Returns the exit code: 1 when any input failed. */
+export async function runClassify(
+  inputs: readonly string[],
+  options: ClassifyCommandOptions,
+  io: CommandIo = processIo,
+): Promise<number> {
+  let k: number;
+  let openOptions: ClassifierOptions;
+  try {
+    if (inputs.length === 0) throw new UsageError('give at least one image file or folder');
+    k = parseIntegerOption('--top-k', options.topK ?? '5', 1, 1000);
+    openOptions = classifierOptions(options);
+  } catch (error) {
+    io.stderr(`edgenext classify: ${errorMessage(error)}`);
+    return EXIT_USAGE;
+  }
+
+  const { files, missing } = await collectImages(inputs);
+  let failures = 0;
+  for (const file of missing) {
+    failures++;
+    if (options.json === true) io.stdout(JSON.stringify({ file, error: 'file not found' }));
+    io.stderr(`error: ${file}: file not found`);
+  }
+  let classifier: Classifier;
+  try {
+    classifier = await openClassifier(openOptions);
+  } catch (error) {
+    io.stderr(`edgenext classify: ${errorMessage(error)}`);
+    return EXIT_FAILURE;
+  }
+  try {
+    const { card } = classifier;
+    const note = card.syntheticWeights
+      ? ` — SYNTHETIC WEIGHTS (no pretrained weights are bundled): class labels are not meaningful`
+      : '';
+    io.stderr(`model ${card.modelName} on ${card.backend} (${card.inputWidth}x${card.inputHeight} ${card.inputFormat}, resize ${card.resize.policy})${note}`);
+
+    const bar = io.interactive === true && files.length > 1 ? new SingleBar({ format: 'classify [{bar}] {value}/{total} {file}', clearOnComplete: true }) : undefined;
+    bar?.start(files.length, 0, { file: '' });
+    for (const file of files) {
+      const result = await classifyFile(classifier, file, k);
+      bar?.increment(1, { file: path.basename(file) });
+      if (result.error !== undefined) {
+        failures++;
+        io.stderr(`error: ${file}: ${result.error}`);
+      }
+      if (options.json === true) {
+        io.stdout(JSON.stringify({ ...result, model: card.modelName, backend: card.backend, syntheticWeights: card.syntheticWeights }));
+      } else if (result.error === undefined) {
+        for (const line of formatResult(result)) io.stdout(line);
+      }
+    }
+    bar?.stop();
+    if (failures > 0) io.stderr(`${failures} of ${files.length + missing.length} inputs failed`);
+    return failures > 0 ? EXIT_FAILURE : EXIT_OK;
+  } finally {
+    await classifier.close();
+  }
+}
+
+export function registerClassifyCommand(program: Command): void {
+  program
+    .command('classify')
+    .description('classify image files (JPEG, PNG, WebP) or folders of them; prints the top-k classes per image')
+    .argument('<inputs...>', 'image files or folders (searched recursively)')
+    .option('-m, --model <model>', 'catalogue name (xx_small, EdgeNeXt_small, ...), synthetic:<name>, or a model file (.onnx, .bin, .emu.json); default: synthetic xx_small')
+    .option('-b, --backend <backend>', 'auto | onnx | bpu', 'auto')
+    .option('--bpu-lib <path>', 'BPU runtime library (default: $EDGENEXT_BPU_LIB or libdnn.so)')
+    .option('-k, --top-k <k>', 'classes to print per image', '5')
+    .option('--json', 'print one JSON object per image (JSON Lines)')
+    .option('--threads <n>', 'ONNX Runtime threads')
+    .option('--resize <policy>', `override the model's resize policy: ${RESIZE_POLICIES.join(' | ')}`)
+    .option('--model-dir <dir>', 'where downloaded models live (default: $EDGENEXT_MODEL_DIR or ~/.cache/edgenext/models)')
+    .action(async (inputs: string[], options: ClassifyCommandOptions) => {
+      process.exitCode = await runClassify(inputs, options);
+    });
+}

@@ -1,0 +1,178 @@
+import path from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { errorMessage, isEdgenextError } from '../../core/errors';
+import {
+  formatReplaySummary,
+  replayBag,
+  type ReplayClassifier,
+  type ReplayPace,
+  type ReplaySummary,
+} from '../../replay';
+import { openClassifier } from '../../runtime/openClassifier';
+
+/** Where a command writes; the commander action passes process streams, tests pass collectors. */
+export interface ReplayCommandIo {
+  stdout(line: string): void;
+  stderr(line: string): void;
+  /** Show a progress bar on stderr; default: when stderr is a terminal. */
+  readonly progress?: boolean;
+}
+
+const processIo: ReplayCommandIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  progress: process.stderr.isTTY === true,
+};
+
+/** Exit codes: 2 = bad arguments, 1 = the bag or the replay failed. */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const BACKENDS = ['auto', 'onnx', 'bpu'] as const;
+
+/** Options as commander hands them over (strings, validated here so messages name the option). */
+export interface ReplayCommandOptions {
+  readonly topics?: readonly string[];
+  readonly out?: string;
+  /** commander's --no-out: write no result files. */
+  readonly noOut?: boolean;
+  readonly rate?: string;
+  readonly maxSpeed?: boolean;
+  readonly window?: string;
+  readonly model?: string;
+  readonly backend?: string;
+  readonly topK?: string;
+  readonly json?: boolean;
+}
+
+/** A classifier that replay can close; the runtime's Classifier fits. */
+export type OpenReplayClassifier = (options: {
+  model?: string;
+  backend?: 'auto' | 'onnx' | 'bpu';
+}) => Promise<ReplayClassifier & { close(): Promise<void> }>;
+
+/** The results files of a bag: `<out>/<bag name>_results` (rosbag2 MCAP) and the same name + `.jsonl`. */
+export function resultsPrefix(outDir: string, bagPath: string): string {
+  const name = path.basename(path.resolve(bagPath)).replace(/\.(mcap|db3)$/i, '');
+  return path.join(outDir, `${name}_results`);
+}
+
+function summaryJson(summary: ReplaySummary): string {
+  return JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}
+
+/** `edgenext replay <bag>`: the pipeline over a bag's image topics. Returns the exit code. */
+export async function runReplayCommand(
+  bagPath: string,
+  options: ReplayCommandOptions,
+  io: ReplayCommandIo = processIo,
+  open: OpenReplayClassifier = openClassifier,
+): Promise<number> {
+  const usage = (message: string): number => {
+    io.stderr(`edgenext replay: ${message}`);
+    return EXIT_USAGE;
+  };
+  if (options.rate !== undefined && options.maxSpeed === true)
+    return usage('--rate and --max-speed exclude each other');
+  let pace: ReplayPace = { mode: 'rate', rate: 1 };
+  if (options.maxSpeed === true) {
+    let window: number | undefined;
+    if (options.window !== undefined) {
+      window = Number(options.window);
+      if (!Number.isInteger(window) || window < 1)
+        return usage(`--window must be an integer >= 1, got '${options.window}'`);
+    }
+    pace = { mode: 'max_speed', ...(window !== undefined && { window }) };
+  } else if (options.rate !== undefined) {
+    const rate = Number(options.rate);
+    if (!(rate > 0) || !Number.isFinite(rate))
+      return usage(`--rate must be a positive number (1.0 = recorded speed), got '${options.rate}'`);
+    pace = { mode: 'rate', rate };
+  }
+  const topK = Number(options.topK ?? '5');
+  if (!Number.isInteger(topK) || topK < 1) return usage(`--top-k must be an integer >= 1, got '${options.topK}'`);
+  const backend = options.backend ?? 'auto';
+  if (!(BACKENDS as readonly string[]).includes(backend))
+    return usage(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
+
+  let classifier: (ReplayClassifier & { close(): Promise<void> }) | undefined;
+  let bar: SingleBar | undefined;
+  try {
+    classifier = await open({
+      ...(options.model !== undefined && { model: options.model }),
+      backend: backend as (typeof BACKENDS)[number],
+    });
+    if (io.progress === true && options.json !== true) {
+      bar = new SingleBar(
+        { format: 'replay [{bar}] {value}/{total} frames | {classified} classified', stream: process.stderr },
+        Presets.shades_classic,
+      );
+    }
+    let started = false;
+    const summary = await replayBag(
+      {
+        bagPath,
+        pace,
+        topK,
+        ...(options.topics !== undefined && options.topics.length > 0 && { topics: options.topics }),
+        ...(options.noOut !== true && { out: resultsPrefix(options.out ?? 'results', bagPath) }),
+        onProgress: (p) => {
+          if (bar === undefined) return;
+          if (!started) {
+            bar.start(p.total, 0, { classified: 0 });
+            started = true;
+          }
+          bar.update(p.read, { classified: p.classified });
+        },
+      },
+      classifier,
+    );
+    bar?.stop();
+    bar = undefined;
+    if (options.json === true) io.stdout(summaryJson(summary));
+    else for (const line of formatReplaySummary(summary)) io.stdout(line);
+    if (summary.error !== undefined) {
+      io.stderr(`edgenext replay: ${summary.error}`);
+      return EXIT_FAILURE;
+    }
+    return EXIT_OK;
+  } catch (error) {
+    bar?.stop();
+    io.stderr(`edgenext replay: ${errorMessage(error)}`);
+    return isEdgenextError(error) && error.code === 'invalid_config' ? EXIT_USAGE : EXIT_FAILURE;
+  } finally {
+    await classifier?.close();
+  }
+}
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description(
+      'run the classification pipeline over the image topics of a rosbag2 bag (MCAP or sqlite3), no ROS needed',
+    )
+    .argument('<bag>', 'bag directory (with metadata.yaml) or a .mcap / .db3 file')
+    .option('--topics <topic...>', 'image topics to replay (default: every Image / CompressedImage topic)')
+    .option(
+      '--out <dir>',
+      'folder for the results: <bag>_results (rosbag2 MCAP bag) and <bag>_results.jsonl',
+      'results',
+    )
+    .option('--no-out', 'write no result files')
+    .option(
+      '--rate <factor>',
+      'play in bag time at this speed factor (frames are dropped as live when the backend is slower); default 1.0',
+    )
+    .option('--max-speed', 'feed as fast as the pipeline takes frames, without drops for lack of queue room')
+    .option('--window <frames>', 'with --max-speed: unfinished frames allowed per topic')
+    .option('--model <name|file>', 'model variant or file (default: the bundled model, synthetic weights)')
+    .option('--backend <kind>', `inference backend: ${BACKENDS.join(', ')}`, 'auto')
+    .option('--top-k <k>', 'classes per result', '5')
+    .option('--json', 'print the summary as JSON')
+    .action(async (bag: string, options: Omit<ReplayCommandOptions, 'out'> & { out?: string | false }) => {
+      const { out, ...rest } = options;
+      process.exitCode = await runReplayCommand(bag, { ...rest, ...(out === false ? { noOut: true } : { out }) });
+    });
+}

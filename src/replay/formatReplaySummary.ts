@@ -1,0 +1,39 @@
+import type { ReplaySummary } from './types';
+
+const SYNTHETIC_NOTE = 'the model has synthetic weights: class labels are not meaningful (speed test only)';
+
+function ms(value: number): string {
+  return `${value.toFixed(1)} ms`;
+}
+
+function causes(dropped: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(dropped).filter(([, n]) => n > 0);
+  return entries.length === 0 ? '0' : entries.map(([cause, n]) => `${cause} ${n}`).join(', ');
+}
+
+/** The lines `edgenext replay` prints at the end. */
+export function formatReplaySummary(s: ReplaySummary): string[] {
+  const lines = [`bag: ${s.bag} (${s.storage})`];
+  for (const t of s.topics) {
+    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${t.messageCount} messages`);
+  }
+  lines.push(`model: ${s.model.name} on ${s.model.backend}`);
+  if (s.model.syntheticWeights) lines.push(`note: ${SYNTHETIC_NOTE}`);
+  for (const t of s.perTopic) {
+    lines.push(`${t.topic}: ${t.frames} frames, ${t.classified} classified, dropped: ${causes(t.dropped)}`);
+  }
+  lines.push(`total: ${s.frames} frames, ${s.classified} classified, dropped ${s.droppedTotal} (${causes(s.dropped)})`);
+  lines.push(
+    `latency: p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
+  );
+  lines.push(`throughput: ${s.fps.toFixed(1)} frames/s over ${(s.wallMs / 1000).toFixed(2)} s`);
+  if (s.topClasses.length > 0) {
+    lines.push(
+      `top classes seen (top-1 counts): ${s.topClasses.map((c) => `${c.label} [${c.classId}] x${c.count}`).join('; ')}`,
+    );
+  }
+  if (s.resultsBag !== undefined) lines.push(`results: ${s.resultsBag} (rosbag2 MCAP) and ${s.resultsJsonl ?? ''}`);
+  for (const w of s.warnings) lines.push(`warning: ${w}`);
+  if (s.error !== undefined) lines.push(`error: reading stopped early: ${s.error}`);
+  return lines;
+}

@@ -1,0 +1,1 @@
+"""Stand-in for ament_index_python."""
