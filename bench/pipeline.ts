@@ -1,17 +1,26 @@
 /**
- * Pipeline throughput and overhead against a backend with the RDK X5 timing of EdgeNeXt_xx_small
- * (2.47 ms per task on the single BPU core, tasks serialised), fed raw 1280x720 bgr8 frames.
+ * The frame pipeline against the real BPU backend (src/backends/bpu through koffi) on the libdnn emulator
+ * (build/native/libdnn_emulator.so) set to the X5 timing of EdgeNeXt_xx_small: 2.47 ms per task on one core,
+ * tasks serialised (native/models/EdgeNeXt_xx_small_224x224_nv12.emu.json).
  *
- * The device is a worker thread that runs a FIFO of tasks and sleeps each task's 2.47 ms precisely
- * (Atomics.wait, then a short spin), like the board runtime's own thread: completions reach JS as
- * messages, as libdnn completions reach JS through koffi. The [bpu] emulator can replace it later
- * through the `backend` argument of `runScenario`.
+ * Sources deliver raw 1280x720 bgr8 frames; each frame goes through the product's own preprocessing
+ * (src/image preprocessRaw: letterbox to 224x224 NV12, the catalogue's resize policy for EdgeNeXt_xx_small) and
+ * postprocessing (softmax + top-5 with the ImageNet labels). The emulator's own ceiling and its bare inference
+ * latency are measured in the same run, with the same backend settings and no pipeline in front.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
-import type { ImageInput, RawImage } from '../src/core/image';
-import type { ModelInput } from '../src/core/preprocessing';
 import { Observable } from 'rxjs';
+import { BpuBackend, openBpuBackend } from '../src/backends/bpu';
+import type { ImageInput, RawImage } from '../src/core/image';
+import { packageRoot } from '../src/core/packageRoot';
+import { softmax, topK } from '../src/core/postprocess';
+import type { ModelInput, PreprocessSpec } from '../src/core/preprocessing';
+import { preprocessRaw } from '../src/image';
+import { loadLabels } from '../src/model/labels';
+import { findModelEntry, loadModelCatalog } from '../src/model/modelCatalog';
 import { createPipeline, type Frame, type PipelineBackend, type PipelineOptions } from '../src/pipeline';
 import type { BenchSection } from './types';
 
@@ -19,10 +28,12 @@ export const X5_XX_SMALL_TASK_MS = 2.47;
 const WIDTH = 1280;
 const HEIGHT = 720;
 const MODEL_SIZE = 224;
+const EMULATOR_MODEL = path.join('native', 'models', 'EdgeNeXt_xx_small_224x224_nv12.emu.json');
 
 /**
- * Raw bgr8 (or rgb8) to NV12 at `size` x `size` by nearest-neighbour stride sampling: the cheapest honest
- * preprocessing (one read per output sample, BT.601 limited-range integer conversion). Allocates the output.
+ * Raw bgr8 (or rgb8) to NV12 at `size` x `size` by nearest-neighbour stride sampling (BT.601 limited range).
+ * Not the product's preprocessing (that is src/image preprocessRaw); kept as the cheapest stand-in for tests that
+ * need realistic per-frame CPU work without the image module. Allocates the output.
  */
 export function nearestToNv12(image: RawImage, size = MODEL_SIZE): ModelInput {
   const { width, height, step, data } = image;
@@ -52,85 +63,62 @@ export function nearestToNv12(image: RawImage, size = MODEL_SIZE): ModelInput {
   return { format: 'nv12', width: size, height: size, data: out };
 }
 
-function defaultPreprocess(image: ImageInput): ModelInput {
-  if (image.kind !== 'raw') throw new Error('the bench feeds raw frames only');
-  return nearestToNv12(image);
+/** The emulator library, built with `make -C native` when missing (needs a C compiler). */
+function emulatorLibrary(root: string): string {
+  const lib = path.join(root, 'build', 'native', 'libdnn_emulator.so');
+  if (!existsSync(lib)) execFileSync('make', ['-s', '-C', path.join(root, 'native')], { stdio: 'inherit' });
+  // The emulator prints a libdnn-like banner on the first model load; keep the bench output clean.
+  process.env.HB_EMU_QUIET = '1';
+  return lib;
 }
 
-// The device thread: like the board runtime's own thread, it takes task ids from a shared ring (no event loop in
-// between), runs them back to back, and ends each one exactly taskMs after it started. Completions go back as
-// messages, as libdnn completions reach JS through koffi.
-const RING_SIZE = 1024;
-const HEAD = 0;
-const TAIL = 1;
-const STOP = 2;
-const RING = 3;
-const DEVICE_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { taskMs, shared } = workerData;
-const ctl = new Int32Array(shared);
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-for (;;) {
-  const tail = Atomics.load(ctl, ${TAIL});
-  if (Atomics.load(ctl, ${STOP}) !== 0) break;
-  const head = Atomics.load(ctl, ${HEAD});
-  if (head === tail) {
-    Atomics.wait(ctl, ${TAIL}, tail, 1000);
-    continue;
-  }
-  const id = ctl[${RING} + (head % ${RING_SIZE})];
-  Atomics.store(ctl, ${HEAD}, head + 1);
-  const end = performance.now() + taskMs;
-  const coarse = end - performance.now() - 0.2;
-  if (coarse > 0) Atomics.wait(sleeper, 0, 0, coarse);
-  while (performance.now() < end) {}
-  parentPort.postMessage(id);
-}
-`;
-
-/** A batch-1 backend with one serialised "core" of fixed task time, on a worker thread. */
-export class SimulatedDevice implements PipelineBackend {
-  readonly maxBatch = 1;
-  readonly #worker: Worker;
-  readonly #ctl = new Int32Array(new SharedArrayBuffer((RING + RING_SIZE) * 4));
-  readonly #pending = new Map<number, (v: Float32Array[]) => void>();
-  #nextId = 0;
-  tasks = 0;
-
-  constructor(taskMs = X5_XX_SMALL_TASK_MS) {
-    this.#worker = new Worker(DEVICE_SOURCE, { eval: true, workerData: { taskMs, shared: this.#ctl.buffer } });
-    this.#worker.on('message', (id: number) => {
-      const resolve = this.#pending.get(id);
-      this.#pending.delete(id);
-      this.tasks += 1;
-      resolve?.([new Float32Array(1000)]);
-    });
-  }
-
-  infer(inputs: readonly ModelInput[]): Promise<Float32Array[]> {
-    if (inputs.length !== 1) return Promise.reject(new Error(`batch of ${inputs.length} on a batch-1 device`));
-    if (this.#pending.size >= RING_SIZE) return Promise.reject(new Error('device queue full'));
-    const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve);
-      const tail = Atomics.load(this.#ctl, TAIL);
-      this.#ctl[RING + (tail % RING_SIZE)] = id;
-      Atomics.store(this.#ctl, TAIL, tail + 1);
-      Atomics.notify(this.#ctl, TAIL);
-    });
-  }
-
-  async close(): Promise<void> {
-    Atomics.store(this.#ctl, STOP, 1);
-    Atomics.notify(this.#ctl, TAIL);
-    await this.#worker.terminate();
-  }
+interface ProductStages {
+  readonly spec: PreprocessSpec;
+  readonly preprocess: (image: ImageInput) => ModelInput;
+  readonly postprocess: (logits: Float32Array, k: number) => ReturnType<typeof topK>;
 }
 
-function top1(logits: Float32Array): { classId: number; label: string; score: number }[] {
-  let best = 0;
-  for (let i = 1; i < logits.length; i += 1) if ((logits[i] ?? 0) > (logits[best] ?? 0)) best = i;
-  return [{ classId: best, label: `class_${best}`, score: logits[best] ?? 0 }];
+/** Preprocessing and postprocessing as the product configures them for EdgeNeXt_xx_small on the BPU. */
+function productStages(): ProductStages {
+  const catalog = loadModelCatalog();
+  const entry = findModelEntry(catalog, 'EdgeNeXt_xx_small');
+  if (entry === undefined) throw new Error('bench/pipeline: EdgeNeXt_xx_small missing from config/models.yaml');
+  const spec: PreprocessSpec = {
+    width: entry.inputWidth,
+    height: entry.inputHeight,
+    format: 'nv12',
+    resize: entry.resize,
+    mean: entry.onnx?.mean ?? [0.485, 0.456, 0.406],
+    std: entry.onnx?.std ?? [0.229, 0.224, 0.225],
+  };
+  const labels = loadLabels(entry.labelsPath, 1000);
+  return {
+    spec,
+    preprocess: (image) => {
+      if (image.kind !== 'raw') throw new Error('the bench feeds raw frames only');
+      return preprocessRaw(image, spec);
+    },
+    postprocess: (logits, k) => topK(softmax(logits), k, labels),
+  };
+}
+
+/** A few distinct 1280x720 bgr8 frames (smooth gradients plus texture, like a camera image). */
+function makeFrames(count: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, k) => {
+    const data = new Uint8Array(WIDTH * HEIGHT * 3);
+    for (let y = 0, i = 0; y < HEIGHT; y += 1) {
+      for (let x = 0; x < WIDTH; x += 1, i += 3) {
+        data[i] = (x / 5 + k * 40) & 0xff;
+        data[i + 1] = (y / 3 + ((x * y) & 15)) & 0xff;
+        data[i + 2] = (((x + y) >> 2) + k * 70) & 0xff;
+      }
+    }
+    return data;
+  });
+}
+
+function rawImage(data: Uint8Array): RawImage {
+  return { kind: 'raw', width: WIDTH, height: HEIGHT, encoding: 'bgr8', step: WIDTH * 3, data };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -138,15 +126,71 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
+const LAG_RESOLUTION_MS = 1;
+
+/** p99 of the event-loop delay beyond the sampling interval while `body` runs. */
+async function loopLagP99<T>(body: () => Promise<T>): Promise<{ value: T; lagMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  histogram.enable();
+  const value = await body();
+  histogram.disable();
+  return { value, lagMs: Math.max(0, histogram.percentile(99) / 1e6 - LAG_RESOLUTION_MS) };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface EmulatorBaseline {
+  /** Tasks per second with `maxInflight` tasks always queued and no pipeline: the ceiling the pipeline is held to. */
+  readonly ceilingFps: number;
+  /** infer() call to resolution for one frame on an idle device (the bare inference latency), p50 and p99. */
+  readonly bareP50Ms: number;
+  readonly bareP99Ms: number;
+}
+
+/** Measures the backend alone: bare latency one frame at a time, then the ceiling with every slot kept busy. */
+export async function measureEmulator(
+  backend: BpuBackend,
+  input: ModelInput,
+  durationMs = 1500,
+): Promise<EmulatorBaseline> {
+  const bare: number[] = [];
+  const bareEnd = performance.now() + durationMs / 2;
+  for (let i = 0; performance.now() < bareEnd; i += 1) {
+    const start = performance.now();
+    await backend.infer([input]);
+    if (i >= 20) bare.push(performance.now() - start);
+  }
+  let stop = false;
+  let done = 0;
+  const feed = async (): Promise<void> => {
+    while (!stop) {
+      await backend.infer([input]);
+      done += 1;
+    }
+  };
+  const feeders = Array.from({ length: backend.maxConcurrency + 1 }, feed);
+  await sleep(200);
+  const start = performance.now();
+  const startDone = done;
+  await sleep(durationMs);
+  const ceilingFps = ((done - startDone) * 1000) / (performance.now() - start);
+  stop = true;
+  await Promise.all(feeders);
+  const sorted = Float64Array.from(bare).sort();
+  return { ceilingFps, bareP50Ms: percentile(sorted, 50), bareP99Ms: percentile(sorted, 99) };
+}
+
 export interface ScenarioResult {
   readonly sources: number;
   readonly fpsPerSource: number;
   /** Frames the sources delivered per second during the measurement. */
   readonly offeredFps: number;
-  /** Device tasks completed per second during the measurement. */
+  /** Backend tasks completed per second during the measurement. */
   readonly achievedFps: number;
-  readonly addedP50Ms: number;
-  readonly addedP99Ms: number;
+  /** Frame receipt to published result, p50 / p99 (ms). */
+  readonly ageP50Ms: number;
+  readonly ageP99Ms: number;
+  readonly preprocessP50Ms: number;
   /** Event-loop delay beyond the 1 ms sampling interval, p99. */
   readonly loopLagP99Ms: number;
   readonly published: number;
@@ -155,27 +199,12 @@ export interface ScenarioResult {
 
 export interface ScenarioConfig {
   readonly sources: number;
-  /** Frame rate of each source; 0 = free-running (a frame every 1 ms timer tick, saturates the device). */
+  /** Frame rate of each source; 0 = free-running (a frame every timer tick, saturates the device). */
   readonly fpsPerSource: number;
   readonly durationMs: number;
   readonly warmupMs?: number;
   readonly options?: Partial<PipelineOptions>;
-  readonly taskMs?: number;
-  readonly preprocess?: (image: ImageInput) => ModelInput | PromiseLike<ModelInput>;
 }
-
-const LAG_RESOLUTION_MS = 1;
-
-/** p99 of the event-loop delay beyond the sampling interval while `body` runs. */
-async function loopLagP99(body: () => Promise<void>): Promise<number> {
-  const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  histogram.enable();
-  await body();
-  histogram.disable();
-  return Math.max(0, histogram.percentile(99) / 1e6 - LAG_RESOLUTION_MS);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One camera: a frame every `periodMs` on a drift-free schedule starting `phaseMs` late (cameras are not
@@ -194,14 +223,7 @@ function camera(
     const origin = clock() + phaseMs;
     const emit = (): void => {
       const now = clock();
-      const image: RawImage = {
-        kind: 'raw',
-        width: WIDTH,
-        height: HEIGHT,
-        encoding: 'bgr8',
-        step: WIDTH * 3,
-        data: buffers[n % buffers.length] ?? new Uint8Array(0),
-      };
+      const image = rawImage(buffers[n % buffers.length] ?? new Uint8Array(0));
       n += 1;
       const stamp = { sec: Math.floor(now / 1000), nanosec: Math.round((now % 1000) * 1e6) };
       subscriber.next({ header: { stamp, frameId: name }, receiveTimeMs: now, image });
@@ -212,44 +234,35 @@ function camera(
   });
 }
 
-/** Tasks per second the device completes when it is never starved (its own ceiling, overheads included). */
-export async function measureDeviceCeiling(taskMs = X5_XX_SMALL_TASK_MS, durationMs = 1500): Promise<number> {
-  const device = new SimulatedDevice(taskMs);
-  const input: ModelInput = { format: 'nv12', width: 1, height: 1, data: new Uint8Array(1) };
-  let stop = false;
-  const feed = async (): Promise<void> => {
-    while (!stop) await device.infer([input]);
+/** Feeds `sources` cameras of 1280x720 bgr8 frames through a fresh pipeline in front of `backend`. */
+export async function runScenario(
+  backend: BpuBackend,
+  stages: ProductStages,
+  buffers: Uint8Array[],
+  config: ScenarioConfig,
+): Promise<ScenarioResult> {
+  let tasks = 0;
+  // Counts completed backend tasks (what the device achieved), whatever the pipeline then publishes.
+  const counting: PipelineBackend = {
+    maxBatch: backend.maxBatch,
+    infer: (inputs) =>
+      backend.infer(inputs).then((out) => {
+        tasks += inputs.length;
+        return out;
+      }),
   };
-  const feeders = [feed(), feed(), feed(), feed()];
-  await sleep(200);
-  const start = performance.now();
-  const startTasks = device.tasks;
-  await sleep(durationMs);
-  const rate = ((device.tasks - startTasks) * 1000) / (performance.now() - start);
-  stop = true;
-  await Promise.all(feeders);
-  await device.close();
-  return rate;
-}
-
-/** Feeds `sources` cameras of 1280x720 bgr8 frames through a fresh pipeline and device. */
-export async function runScenario(config: ScenarioConfig): Promise<ScenarioResult> {
-  const taskMs = config.taskMs ?? X5_XX_SMALL_TASK_MS;
-  const device = new SimulatedDevice(taskMs);
-  const buffers = Array.from({ length: 3 }, (_, k) => {
-    const data = new Uint8Array(WIDTH * HEIGHT * 3);
-    for (let i = 0; i < data.length; i += 1) data[i] = (i * 31 + k * 97) & 0xff;
-    return data;
-  });
   const clock = (): number => performance.timeOrigin + performance.now();
   const pipeline = createPipeline(
-    { maxInflight: 2, ageReference: 'receive_time', ...config.options },
-    { backend: device, preprocess: config.preprocess ?? defaultPreprocess, postprocess: top1, clock },
+    { maxInflight: backend.maxConcurrency, ageReference: 'receive_time', topK: 5, ...config.options },
+    { backend: counting, preprocess: stages.preprocess, postprocess: stages.postprocess, clock },
   );
-  const added: number[] = [];
+  const ages: number[] = [];
+  const preprocessMs: number[] = [];
   let measuring = false;
   pipeline.results.subscribe((result) => {
-    if (measuring) added.push(result.timings.totalAgeMs - taskMs);
+    if (!measuring) return;
+    ages.push(result.timings.totalAgeMs);
+    preprocessMs.push(result.timings.preprocessMs);
   });
   const periodMs = config.fpsPerSource > 0 ? 1000 / config.fpsPerSource : 0;
   for (let s = 0; s < config.sources; s += 1) {
@@ -264,68 +277,110 @@ export async function runScenario(config: ScenarioConfig): Promise<ScenarioResul
         dropped: 0,
       });
   const before = totals();
-  const startTasks = device.tasks;
+  const startTasks = tasks;
   const start = performance.now();
   measuring = true;
-  const lagMs = await loopLagP99(() => sleep(config.durationMs));
+  const { lagMs } = await loopLagP99(() => sleep(config.durationMs));
   measuring = false;
   const elapsedMs = performance.now() - start;
   const after = totals();
-  const tasks = device.tasks - startTasks;
-  await pipeline.shutdown({ timeoutMs: 100 });
-  await device.close();
-  const sorted = Float64Array.from(added).sort();
+  const done = tasks - startTasks;
+  await pipeline.shutdown({ timeoutMs: 500 });
+  const sortedAges = Float64Array.from(ages).sort();
   return {
     sources: config.sources,
     fpsPerSource: config.fpsPerSource,
     offeredFps: ((after.received - before.received) * 1000) / elapsedMs,
-    achievedFps: (tasks * 1000) / elapsedMs,
-    addedP50Ms: percentile(sorted, 50),
-    addedP99Ms: percentile(sorted, 99),
+    achievedFps: (done * 1000) / elapsedMs,
+    ageP50Ms: percentile(sortedAges, 50),
+    ageP99Ms: percentile(sortedAges, 99),
+    preprocessP50Ms: percentile(Float64Array.from(preprocessMs).sort(), 50),
     loopLagP99Ms: lagMs,
-    published: added.length,
+    published: ages.length,
     dropped: after.dropped - before.dropped,
   };
 }
 
+/** Backend task slots, and the pipeline's maxInflight unless a row says otherwise. */
+const BACKEND_SLOTS = 2;
+
 export async function run(): Promise<BenchSection> {
-  const nominalFps = 1000 / X5_XX_SMALL_TASK_MS;
-  const idleLagMs = await loopLagP99(() => sleep(1000));
-  const deviceFps = await measureDeviceCeiling();
-  const scenarios: ScenarioConfig[] = [
-    { sources: 1, fpsPerSource: 0, durationMs: 3000 },
-    { sources: 4, fpsPerSource: 0, durationMs: 3000 },
-    { sources: 1, fpsPerSource: 60, durationMs: 3000 },
-    { sources: 4, fpsPerSource: 60, durationMs: 3000 },
-  ];
-  const rows: string[] = [];
-  for (const scenario of scenarios) {
-    const r = await runScenario(scenario);
-    const bound = Math.min(deviceFps, r.offeredFps);
-    const against = r.offeredFps < deviceFps ? 'offered' : 'device ceiling';
-    rows.push(
-      `| ${r.sources} | ${r.fpsPerSource === 0 ? 'free-running' : r.fpsPerSource} | ${r.offeredFps.toFixed(0)} | ` +
-        `${r.achievedFps.toFixed(1)} | ${((100 * r.achievedFps) / bound).toFixed(1)} % (${against}) | ` +
-        `${((100 * r.achievedFps) / nominalFps).toFixed(1)} % | ${r.addedP50Ms.toFixed(2)} | ${r.addedP99Ms.toFixed(2)} | ` +
-        `${r.loopLagP99Ms.toFixed(2)} |`,
-    );
+  const root = packageRoot();
+  const libraryPath = emulatorLibrary(root);
+  const stages = productStages();
+  const buffers = makeFrames(3);
+  const { lagMs: idleLagMs } = await loopLagP99(() => sleep(500));
+  const backend = await openBpuBackend({
+    modelPath: path.join(root, EMULATOR_MODEL),
+    libraryPath,
+    maxInflight: BACKEND_SLOTS,
+  });
+  const sample = stages.preprocess(rawImage(buffers[0] as Uint8Array));
+  const results: ScenarioResult[] = [];
+  const inflight: number[] = [];
+  let before: EmulatorBaseline;
+  let after: EmulatorBaseline;
+  try {
+    before = await measureEmulator(backend, sample);
+    const scenarios: ScenarioConfig[] = [
+      { sources: 1, fpsPerSource: 0, durationMs: 3000 },
+      { sources: 4, fpsPerSource: 0, durationMs: 3000 },
+      { sources: 1, fpsPerSource: 60, durationMs: 3000 },
+      { sources: 4, fpsPerSource: 60, durationMs: 3000 },
+      // The latency/throughput trade-off: one call in flight never queues behind another task, but the core idles
+      // while each completion travels back to JS and the next frame is submitted.
+      { sources: 4, fpsPerSource: 0, durationMs: 3000, options: { maxInflight: 1 } },
+    ];
+    for (const scenario of scenarios) {
+      results.push(await runScenario(backend, stages, buffers, scenario));
+      inflight.push(scenario.options?.maxInflight ?? BACKEND_SLOTS);
+    }
+    after = await measureEmulator(backend, sample);
+  } finally {
+    await backend.close();
   }
+  // The higher of the two ceilings is the stricter bound; both are shown so their spread shows the machine's noise.
+  const ceilingFps = Math.max(before.ceilingFps, after.ceilingFps);
+  const bareP50Ms = Math.min(before.bareP50Ms, after.bareP50Ms);
+  const rows: string[] = [];
+  const verdicts: boolean[] = [];
+  results.forEach((r, i) => {
+    const bound = Math.min(ceilingFps, r.offeredFps);
+    const against = r.offeredFps < ceilingFps ? 'offered' : 'ceiling';
+    const fraction = r.achievedFps / bound;
+    if (inflight[i] === BACKEND_SLOTS) verdicts.push(fraction >= 0.95);
+    rows.push(
+      `| ${r.sources} | ${r.fpsPerSource === 0 ? 'free-running' : r.fpsPerSource} | ${inflight[i]} | ` +
+        `${r.offeredFps.toFixed(0)} | ${r.achievedFps.toFixed(1)} | ${(100 * fraction).toFixed(1)} % of ${against} | ` +
+        `${(r.ageP50Ms - bareP50Ms).toFixed(2)} | ${(r.ageP99Ms - bareP50Ms).toFixed(2)} | ` +
+        `${r.preprocessP50Ms.toFixed(2)} | ${r.loopLagP99Ms.toFixed(2)} | ${r.published} | ${r.dropped} |`,
+    );
+  });
+  const nominalFps = 1000 / X5_XX_SMALL_TASK_MS;
   const markdown = [
-    `Pipeline (latest policy, maxInflight 2, batch 1) on a simulated X5 BPU: one serialised core, ` +
-      `${X5_XX_SMALL_TASK_MS} ms per EdgeNeXt_xx_small task (nominal ceiling ${nominalFps.toFixed(1)} FPS), run by a ` +
-      `worker thread fed through a shared-memory ring; its measured ceiling when never starved is ` +
-      `${deviceFps.toFixed(1)} FPS. Input: raw 1280x720 bgr8 frames (free-running sources: one per 1 ms timer tick; ` +
-      `60 FPS sources: staggered phases); preprocessing: nearest-neighbour stride sampling to 224x224 NV12 on the ` +
-      `main thread. 3 s per row after 0.5 s warm-up. "Added latency" is frame receipt to result minus the bare ` +
-      `${X5_XX_SMALL_TASK_MS} ms inference; at saturation it includes the wait behind the task already on the device ` +
-      `(maxInflight 2 is what keeps the device busy). Event-loop lag is the delay beyond a 1 ms timer ` +
-      `(monitorEventLoopDelay); the idle process shows ${idleLagMs.toFixed(2)} ms on this machine.`,
+    `The pipeline (policy latest, batch 1) in front of the real BPU backend (koffi -> libdnn API, ${BACKEND_SLOTS} ` +
+      `task slots) on the libdnn emulator set to the X5 EdgeNeXt_xx_small latency: ${X5_XX_SMALL_TASK_MS} ms per ` +
+      `task, one core (nominal ceiling ${nominalFps.toFixed(1)} FPS). Measured in the same run, same backend, no ` +
+      `pipeline, before and after the rows: emulator ceiling ${before.ceilingFps.toFixed(1)} / ` +
+      `${after.ceilingFps.toFixed(1)} FPS (${BACKEND_SLOTS + 1} callers keeping every slot busy; the higher one, ` +
+      `**${ceilingFps.toFixed(1)} FPS**, is the bound), bare inference latency p50 ${before.bareP50Ms.toFixed(2)} / ` +
+      `${after.bareP50Ms.toFixed(2)} ms, p99 ${before.bareP99Ms.toFixed(2)} / ${after.bareP99Ms.toFixed(2)} ms ` +
+      `(one frame at a time, infer() call to result). Input: raw 1280x720 bgr8 frames (free-running sources: one per ` +
+      `timer tick; 60 FPS sources: staggered phases), preprocessed by src/image preprocessRaw (letterbox to 224x224 ` +
+      `NV12, bilinear, as config/models.yaml says for EdgeNeXt_xx_small) on the main thread; postprocessing is ` +
+      `softmax + top-5 with the ImageNet labels. 3 s per row after 0.5 s warm-up. "Added latency" = frame receipt ` +
+      `to published result minus the lower bare p50 (${bareP50Ms.toFixed(2)} ms). At saturation with 2 calls in ` +
+      `flight a frame waits for the task ahead of it on the core and, prepared by the pipeline's prefetch, for a ` +
+      `free call: up to two task times, the price of never leaving the core idle; the maxInflight 1 row shows the ` +
+      `other side of that trade. Event-loop lag is the delay beyond a 1 ms timer (monitorEventLoopDelay); the idle ` +
+      `process shows ${idleLagMs.toFixed(2)} ms on this machine. Target, achieved >= 95 % of min(emulator ceiling, ` +
+      `offered) with maxInflight ${BACKEND_SLOTS}: ${verdicts.every((v) => v) ? 'met in every row' : '**not met in every row**'}.`,
     '',
-    '| sources | FPS per source | offered FPS | achieved FPS | of min(device ceiling, offered) | of nominal ceiling | added latency p50 (ms) | added latency p99 (ms) | event-loop lag p99 (ms) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| sources | FPS per source | pipeline maxInflight | offered FPS | achieved FPS | achieved / bound | added latency p50 (ms) | added latency p99 (ms) | preprocess p50 (ms) | event-loop lag p99 (ms) | published | dropped (latest policy) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
-  return { title: 'Frame pipeline', markdown };
+  return { title: 'Frame pipeline on the BPU emulator', markdown };
 }
 
 if (require.main === module) {

@@ -8,17 +8,20 @@ import type { BenchModule, BenchSection } from './types';
  * `npm run bench`: runs every benchmark section in one process, one after the other, and writes BENCHMARKS.md
  * with the machine and the date. Pass section names to run a subset: `npm run bench -- preprocess onnx`.
  */
-const SECTIONS: Record<string, () => BenchModule> = {
-  preprocess: () => require('./preprocess') as BenchModule,
-  graph: () => require('./graph') as BenchModule,
-  bpu: () => require('./bpu') as BenchModule,
-  pipeline: () => require('./pipeline') as BenchModule,
-  replay: () => require('./replay') as BenchModule,
+const SECTIONS: Record<string, () => Promise<BenchModule>> = {
+  preprocess: () => import('./preprocess'),
+  graph: () => import('./graph'),
+  bpu: () => import('./bpu'),
+  pipeline: () => import('./pipeline'),
+  replay: () => import('./replay'),
 };
 
 function machineDescription(): string {
   const cpus = os.cpus();
-  const load = os.loadavg().map((v) => v.toFixed(2)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' / ');
   return [
     `- Date: ${new Date().toISOString()}`,
     `- CPU: ${cpus[0]?.model ?? 'unknown'} × ${cpus.length} (${os.arch()})`,
@@ -31,7 +34,9 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((name) => !(name in SECTIONS));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown bench section(s): ${unknown.join(', ')} (known: ${Object.keys(SECTIONS).join(', ')})\n`);
+    process.stderr.write(
+      `unknown bench section(s): ${unknown.join(', ')} (known: ${Object.keys(SECTIONS).join(', ')})\n`,
+    );
     process.exit(2);
   }
   const names = wanted.length > 0 ? wanted : Object.keys(SECTIONS);
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     process.stderr.write(`bench: ${name} ...\n`);
     const started = performance.now();
-    const section = await SECTIONS[name]!().run();
+    const section = await (await SECTIONS[name]!()).run();
     process.stderr.write(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     sections.push(section);
   }

@@ -2,6 +2,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
+import { mcapDecompressHandlers } from './mcapDecompression';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
 type Channel = McapTypes.TypedMcapRecords['Channel'];
@@ -93,7 +94,10 @@ export class McapFileReader implements StorageFileReader {
     try {
       let indexFailure: string;
       try {
-        const indexed = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle) });
+        const indexed = await McapIndexedReader.Initialize({
+          readable: new FileHandleReadable(handle),
+          decompressHandlers: await mcapDecompressHandlers(),
+        });
         // An unchunked MCAP has a summary but no chunk index: the indexed reader would find no messages in it.
         if (indexed.chunkIndexes.length === 0 && (indexed.statistics?.messageCount ?? 0n) > 0n) {
           throw new Error('messages are not in indexed chunks');
@@ -142,7 +146,7 @@ export class McapFileReader implements StorageFileReader {
     handle: FileHandle,
     onRecord: (record: McapTypes.TypedMcapRecord) => void | Promise<void>,
   ): Promise<{ done: boolean; leftoverBytes: number }> {
-    const stream = new McapStreamReader({ validateCrcs: true });
+    const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
     const buffer = new Uint8Array(STREAM_READ_BYTES);
     let position = 0;
     for (;;) {
@@ -213,7 +217,7 @@ export class McapFileReader implements StorageFileReader {
     const streamChannels = new Map<number, Channel>(channels);
     const streamSchemas = new Map<number, Schema>(schemas);
     const buffer = new Uint8Array(STREAM_READ_BYTES);
-    const stream = new McapStreamReader({ validateCrcs: true });
+    const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
     let position = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);

@@ -11,7 +11,10 @@ import { registerReplayCommand } from './commands/replay';
  */
 export function buildProgram(): Command {
   const program = new Command();
-  program.name('edgenext').description('EdgeNeXt image classification: CPU (ONNX Runtime) or RDK X5 BPU').version('0.1.0');
+  program
+    .name('edgenext')
+    .description('EdgeNeXt image classification: CPU (ONNX Runtime) or RDK X5 BPU')
+    .version('0.1.0');
   // Command registrations (one line each; keep sorted):
   registerBagCommand(program);
   registerClassifyCommand(program);

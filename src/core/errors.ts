@@ -16,6 +16,7 @@ export const ErrorCodes = {
   timeout: 'timeout',
   corruptFile: 'corrupt_file',
   closed: 'closed',
+  downloadFailed: 'download_failed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

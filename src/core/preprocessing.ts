@@ -32,5 +32,10 @@ export interface PreprocessSpec {
 
 /** A preprocessed model input for one frame. */
 export type ModelInput =
-  | { readonly format: 'float32_nchw_rgb'; readonly width: number; readonly height: number; readonly data: Float32Array }
+  | {
+      readonly format: 'float32_nchw_rgb';
+      readonly width: number;
+      readonly height: number;
+      readonly data: Float32Array;
+    }
   | { readonly format: 'nv12'; readonly width: number; readonly height: number; readonly data: Uint8Array };

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from './sharp';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
 import type { CompressedImage, RawImage } from '../core/image';
 import { toRgb8 } from './toRgb8';

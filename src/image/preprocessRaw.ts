@@ -9,8 +9,8 @@ import { rgbToNv12 } from './yuvFormulas';
 
 export interface PreprocessOptions {
   /**
-   * 'auto' (default): WebAssembly SIMD kernels for bilinear stretch/letterbox (every encoding), TypeScript otherwise
-   * (center_crop, nearest, bicubic, or a runtime without WebAssembly SIMD). 'typescript': always the portable TypeScript path (results are identical; tests compare the two).
+   * 'auto' (default): WebAssembly SIMD kernels for bilinear stretch/letterbox and for center_crop, from every
+   * encoding; TypeScript for OpenCV nearest/bicubic, or where the runtime lacks WebAssembly SIMD. 'typescript': always the portable TypeScript path (results are identical; tests compare the two).
    */
   readonly engine?: 'auto' | 'typescript';
 }
@@ -123,11 +123,10 @@ export function preprocessRaw(
     plane * 3,
     'Float32Array',
   );
-  const target = { kind: 'float', out: data, mean: spec.mean, std: spec.std } as const;
-  if (simd && wasmPreprocess(plan, layout, image.data, width, height, target)) {
+  const lut = normalisationTable(spec);
+  if (simd && wasmPreprocess(plan, layout, image.data, width, height, { kind: 'float', out: data, lut })) {
     return { format: 'float32_nchw_rgb', width, height, data };
   }
-  const lut = normalisationTable(spec);
   resampleIntoStaging(plan, layout, image.data, width);
   const staging = plan.staging;
   for (let i = 0, s = 0; i < plane; i++, s += 3) {

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from './sharp';
 import type { RawImage } from '../core/image';
 import { toRgb8 } from './toRgb8';
 

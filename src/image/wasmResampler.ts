@@ -1,6 +1,7 @@
 import type { RawLayout } from './rawLayout';
 import type { SamplingPlan } from './samplingPlan';
 import { RESAMPLE_WASM_BASE64 } from './wasm/resampleWasm';
+import { rgbToNv12 } from './yuvFormulas';
 
 // The project compiles against ES2022 + @types/node 20, which do not declare the WebAssembly global; the subset used.
 interface WasmMemory {
@@ -17,8 +18,10 @@ interface Kernels {
   readonly memory: WasmMemory;
   readonly resize_linear_packed: (...args: number[]) => void;
   readonly rgb_to_nv12: (rgb: number, width: number, height: number, out: number) => void;
-  readonly rgb_to_planar_f32: (rgb: number, pixels: number, norm: number, out: number) => void;
+  readonly rgb_to_planar_f32: (rgb: number, pixels: number, lut: number, out: number) => void;
   readonly yuv_gather_rgb: (...args: number[]) => void;
+  readonly pil_horizontal: (...args: number[]) => void;
+  readonly pil_vertical: (...args: number[]) => void;
 }
 
 /** Above the module's 64 KiB shadow stack; everything the kernels touch is laid out from here per call. */
@@ -41,6 +44,8 @@ function loadKernels(): Kernels | null {
       rgb_to_nv12: e.rgb_to_nv12 as Kernels['rgb_to_nv12'],
       rgb_to_planar_f32: e.rgb_to_planar_f32 as Kernels['rgb_to_planar_f32'],
       yuv_gather_rgb: e.yuv_gather_rgb as Kernels['yuv_gather_rgb'],
+      pil_horizontal: e.pil_horizontal as Kernels['pil_horizontal'],
+      pil_vertical: e.pil_vertical as Kernels['pil_vertical'],
     };
   } catch {
     kernels = null;
@@ -108,15 +113,142 @@ function align16(n: number): number {
   return (n + 15) & ~15;
 }
 
-/** Whether the SIMD kernels can serve this plan: any supported encoding resized with OpenCV bilinear arithmetic. */
-export function wasmCanResample(plan: SamplingPlan): boolean {
-  return plan.arithmetic === 'opencv' && plan.x.taps === 2 && plan.y.taps === 2 && loadKernels() !== null;
+/**
+ * Whether the SIMD kernels can serve this frame: OpenCV bilinear (stretch/letterbox) from any encoding, or Pillow's
+ * filters (center_crop) from packed pixels. Other cases (OpenCV nearest/bicubic, center_crop of YUV) stay in TypeScript.
+ */
+export function wasmCanResample(plan: SamplingPlan, layout: RawLayout): boolean {
+  const supported = plan.arithmetic === 'opencv' ? plan.x.taps === 2 && plan.y.taps === 2 : layout.family === 'packed';
+  return supported && loadKernels() !== null;
+}
+
+type Target =
+  | { readonly kind: 'nv12'; readonly out: Uint8Array }
+  | { readonly kind: 'float'; readonly out: Float32Array; readonly lut: Float32Array };
+
+/** Converts the staging RGB in wasm memory into the requested model input and copies it out. */
+function finish(
+  k: Kernels,
+  target: Target,
+  stagingPtr: number,
+  lutPtr: number,
+  outPtr: number,
+  width: number,
+  height: number,
+): void {
+  const buffer = k.memory.buffer;
+  if (target.kind === 'nv12') {
+    if (width % 4 === 0) {
+      k.rgb_to_nv12(stagingPtr, width, height, outPtr);
+      target.out.set(new Uint8Array(buffer, outPtr, target.out.length));
+    } else {
+      // The SIMD kernel converts 4 pixels a step; other (tiny, unusual) widths take the TypeScript conversion.
+      rgbToNv12(new Uint8Array(buffer, stagingPtr, width * height * 3), width, height, target.out);
+    }
+  } else {
+    new Float32Array(buffer, lutPtr, 768).set(target.lut);
+    k.rgb_to_planar_f32(stagingPtr, width * height, lutPtr, outPtr);
+    target.out.set(new Float32Array(buffer, outPtr, target.out.length));
+  }
+}
+
+/**
+ * Pillow's antialiased filters (center_crop) on SIMD: copies the contiguous band of source rows the crop needs, runs
+ * the horizontal then the vertical pass with Pillow's 22-bit integer arithmetic, then converts like the bilinear path.
+ */
+function wasmPillow(
+  k: Kernels,
+  plan: SamplingPlan,
+  layout: RawLayout,
+  data: Uint8Array,
+  outWidth: number,
+  outHeight: number,
+  target: Target,
+): void {
+  const { x, y } = plan;
+  const width = layout.width;
+  const packed = layout.family === 'packed';
+  // Copied bytes per source row (4:2:0: the Y row then its chroma row); YUV rows are then converted to rgb8 rows
+  // (all columns: antialiased filters read nearly every pixel of the band) with 16 spare bytes each.
+  const copyBytes = packed ? width * layout.bytesPerPixel : width * 2;
+  const bpp = packed ? layout.bytesPerPixel : 3;
+  const rowBytes = packed ? copyBytes : width * 3 + 16;
+  const firstRow = y.index[0] as number;
+  const lastRow = y.index[y.index.length - 1] as number;
+  const slots = lastRow - firstRow + 1;
+  const stagingBytes = outWidth * outHeight * 3;
+  const outBytes = target.kind === 'nv12' ? target.out.length : target.out.length * 4;
+  const xfirstPtr = DATA_START;
+  const xwPtr = align16(xfirstPtr + x.count * 4);
+  const yfirstPtr = align16(xwPtr + x.weight.byteLength);
+  const ywPtr = align16(yfirstPtr + y.count * 4);
+  const swzPtr = align16(ywPtr + y.weight.byteLength);
+  const lutPtr = align16(swzPtr + 16);
+  const colsPtr = align16(lutPtr + 768 * 4);
+  const stagingPtr = align16(colsPtr + (packed ? 0 : width * 4));
+  const outPtr = align16(stagingPtr + stagingBytes + 16);
+  const copyPtr = align16(outPtr + outBytes);
+  const rowsPtr = packed ? copyPtr : align16(copyPtr + slots * copyBytes + 16);
+  // Taps past a window's end carry weight 0 but are still read: leave room for them after the last row.
+  const hPtr = align16(rowsPtr + slots * rowBytes + x.taps * 4 + 16);
+  const end = hPtr + (slots + y.taps) * x.count * 16;
+  if (k.memory.buffer.byteLength < end) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / PAGE));
+  const buffer = k.memory.buffer;
+  const heap = new Uint8Array(buffer);
+  const xfirst = new Int32Array(buffer, xfirstPtr, x.count);
+  for (let i = 0; i < x.count; i++) xfirst[i] = (x.index[i * x.taps] as number) * bpp;
+  new Int32Array(buffer, xwPtr, x.weight.length).set(x.weight);
+  const yfirst = new Int32Array(buffer, yfirstPtr, y.count);
+  for (let i = 0; i < y.count; i++) yfirst[i] = (y.index[i * y.taps] as number) - firstRow;
+  new Int32Array(buffer, ywPtr, y.weight.length).set(y.weight);
+  const swizzle = new Uint8Array(16).fill(0x80);
+  const offsets = packed ? [layout.rOffset, layout.gOffset, layout.bOffset] : [0, 1, 2];
+  offsets.forEach((offset, c) => (swizzle[c * 4] = offset));
+  heap.set(swizzle, swzPtr);
+  const step = layout.step;
+  if (step === copyBytes && layout.family !== 'yuv420sp') {
+    heap.set(data.subarray(firstRow * step, (lastRow + 1) * step), copyPtr);
+  } else {
+    for (let s = 0; s < slots; s++) {
+      const row = firstRow + s;
+      if (layout.family === 'yuv420sp') {
+        heap.set(data.subarray(row * step, row * step + width), copyPtr + s * copyBytes);
+        const chroma = layout.chromaOffset + (row >> 1) * step;
+        heap.set(data.subarray(chroma, chroma + width), copyPtr + s * copyBytes + width);
+      } else {
+        heap.set(data.subarray(row * step, row * step + copyBytes), copyPtr + s * copyBytes);
+      }
+    }
+  }
+  if (!packed) {
+    const cols = new Int32Array(buffer, colsPtr, width);
+    for (let i = 0; i < width; i++) cols[i] = i;
+    const planar = layout.family === 'yuv420sp';
+    k.yuv_gather_rgb(
+      copyPtr,
+      slots,
+      copyBytes,
+      planar ? 1 : 0,
+      width,
+      planar ? 0 : layout.y0Offset,
+      planar ? 0 : layout.y1Offset,
+      layout.uOffset,
+      layout.vOffset,
+      colsPtr,
+      width / 2,
+      rowsPtr,
+    );
+  }
+  k.pil_horizontal(rowsPtr, slots, rowBytes, bpp, xfirstPtr, xwPtr, x.count, x.taps, swzPtr, hPtr);
+  k.pil_vertical(hPtr, x.count, yfirstPtr, ywPtr, y.count, y.taps, stagingPtr, 0, outWidth * 3);
+  finish(k, target, stagingPtr, lutPtr, outPtr, outWidth, outHeight);
 }
 
 /**
  * The fast path on WebAssembly SIMD: copies only the source rows the resize samples into wasm memory (one memcpy per
- * row; YUV rows are then converted to RGB at the sampled columns only), resizes them with the same integer arithmetic as the TypeScript path, converts, and copies the result into
- * `out`. Returns false (nothing written) when the kernels are unavailable.
+ * row; YUV rows are then converted to RGB at the sampled columns only), resizes them with the same integer
+ * arithmetic as the TypeScript path, converts, and copies the result into `out`. Returns false (nothing written)
+ * when the kernels are unavailable.
  */
 export function wasmPreprocess(
   plan: SamplingPlan,
@@ -124,17 +256,14 @@ export function wasmPreprocess(
   data: Uint8Array,
   outWidth: number,
   outHeight: number,
-  target:
-    | { readonly kind: 'nv12'; readonly out: Uint8Array }
-    | {
-        readonly kind: 'float';
-        readonly out: Float32Array;
-        readonly mean: readonly number[];
-        readonly std: readonly number[];
-      },
+  target: Target,
 ): boolean {
   const k = loadKernels();
   if (k === null) return false;
+  if (plan.arithmetic === 'pillow') {
+    wasmPillow(k, plan, layout, data, outWidth, outHeight, target);
+    return true;
+  }
   const t = tablesFor(plan, layout);
   const nx = plan.x.count;
   // Bytes copied per sampled source row: the pixels of a packed row; a 4:2:2 row (2 bytes a pixel); or a Y row
@@ -149,8 +278,8 @@ export function wasmPreprocess(
   const ywPtr = align16(yslotPtr + t.yslot.byteLength);
   const swzPtr = align16(ywPtr + plan.y.weight.byteLength);
   const colsPtr = align16(swzPtr + 16);
-  const normPtr = align16(colsPtr + plan.x.index.byteLength);
-  const stagingPtr = align16(normPtr + 6 * 8);
+  const lutPtr = align16(colsPtr + plan.x.index.byteLength);
+  const stagingPtr = align16(lutPtr + 768 * 4);
   const outPtr = align16(stagingPtr + stagingBytes + 16);
   const outBytes = target.kind === 'nv12' ? target.out.length : target.out.length * 4;
   const rowsPtr = align16(outPtr + outBytes);
@@ -214,13 +343,6 @@ export function wasmPreprocess(
     (plan.contentTop * outWidth + plan.contentLeft) * 3,
     outWidth * 3,
   );
-  if (target.kind === 'nv12') {
-    k.rgb_to_nv12(stagingPtr, outWidth, outHeight, outPtr);
-    target.out.set(heap.subarray(outPtr, outPtr + outBytes));
-  } else {
-    new Float64Array(buffer, normPtr, 6).set([...target.mean, ...target.std]);
-    k.rgb_to_planar_f32(stagingPtr, outWidth * outHeight, normPtr, outPtr);
-    target.out.set(new Float32Array(buffer, outPtr, target.out.length));
-  }
+  finish(k, target, stagingPtr, lutPtr, outPtr, outWidth, outHeight);
   return true;
 }

@@ -10,7 +10,9 @@ export function loadLabels(labelsPath: string, expectedCount?: number): string[]
   try {
     raw = JSON.parse(readFileSync(labelsPath, 'utf8'));
   } catch (error) {
-    throw new EdgenextError(ErrorCodes.invalidConfig, `labels file ${labelsPath}: ${errorMessage(error)}`, { cause: error });
+    throw new EdgenextError(ErrorCodes.invalidConfig, `labels file ${labelsPath}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   if (!Array.isArray(raw) || !raw.every((label): label is string => typeof label === 'string')) {
     throw new EdgenextError(ErrorCodes.invalidConfig, `labels file ${labelsPath}: expected a JSON array of strings`);

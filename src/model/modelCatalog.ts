@@ -80,15 +80,22 @@ export function loadModelCatalog(catalogPath: string = defaultCatalogPath()): Mo
   try {
     text = readFileSync(catalogPath, 'utf8');
   } catch (error) {
-    throw new EdgenextError(ErrorCodes.fileNotFound, `model catalogue ${catalogPath}: cannot read (${errorMessage(error)})`, {
-      cause: error,
-    });
+    throw new EdgenextError(
+      ErrorCodes.fileNotFound,
+      `model catalogue ${catalogPath}: cannot read (${errorMessage(error)})`,
+      {
+        cause: error,
+      },
+    );
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new EdgenextError(ErrorCodes.invalidConfig, `model catalogue ${catalogPath}: not valid YAML (${errorMessage(error)})`);
+    throw new EdgenextError(
+      ErrorCodes.invalidConfig,
+      `model catalogue ${catalogPath}: not valid YAML (${errorMessage(error)})`,
+    );
   }
   const parsed = catalogSchema.safeParse(raw);
   if (!parsed.success) {

@@ -12,7 +12,9 @@ export type BackendKind = 'onnx' | 'bpu';
 /** Where downloaded models live: `$EDGENEXT_MODEL_DIR`, else ~/.cache/edgenext/models. */
 export function defaultModelDir(): string {
   const fromEnv = process.env[MODEL_DIR_ENV];
-  return fromEnv !== undefined && fromEnv.length > 0 ? fromEnv : path.join(os.homedir(), '.cache', 'edgenext', 'models');
+  return fromEnv !== undefined && fromEnv.length > 0
+    ? fromEnv
+    : path.join(os.homedir(), '.cache', 'edgenext', 'models');
 }
 
 export type ModelSource =
@@ -59,7 +61,10 @@ function looksLikePath(spec: string): boolean {
 export function resolveModel(catalog: ModelCatalog, options: ResolveModelOptions = {}): ResolvedModel {
   const requestedBackend = options.backend ?? 'auto';
   if (!(BACKEND_CHOICES as readonly string[]).includes(requestedBackend)) {
-    throw new EdgenextError(ErrorCodes.invalidArgument, `unknown backend '${String(requestedBackend)}' (choose auto, onnx or bpu)`);
+    throw new EdgenextError(
+      ErrorCodes.invalidArgument,
+      `unknown backend '${String(requestedBackend)}' (choose auto, onnx or bpu)`,
+    );
   }
   const spec = options.model ?? `${SYNTHETIC_PREFIX}${catalog.defaultModel}`;
 
@@ -67,7 +72,10 @@ export function resolveModel(catalog: ModelCatalog, options: ResolveModelOptions
     const [name = '', seedText] = spec.slice(SYNTHETIC_PREFIX.length).split(':');
     const entry = requireEntry(catalog, name);
     if (entry.syntheticVariant === undefined) {
-      throw new EdgenextError(ErrorCodes.invalidArgument, `model ${entry.name} has no synthetic variant (only EdgeNeXt entries do)`);
+      throw new EdgenextError(
+        ErrorCodes.invalidArgument,
+        `model ${entry.name} has no synthetic variant (only EdgeNeXt entries do)`,
+      );
     }
     if (requestedBackend === 'bpu') {
       throw new EdgenextError(
@@ -77,7 +85,10 @@ export function resolveModel(catalog: ModelCatalog, options: ResolveModelOptions
     }
     const seed = seedText === undefined ? DEFAULT_SYNTHETIC_SEED : Number(seedText);
     if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new EdgenextError(ErrorCodes.invalidArgument, `synthetic model seed must be a non-negative integer, got '${seedText}'`);
+      throw new EdgenextError(
+        ErrorCodes.invalidArgument,
+        `synthetic model seed must be a non-negative integer, got '${seedText}'`,
+      );
     }
     return { entry, backend: 'onnx', source: { kind: 'synthetic', variant: entry.syntheticVariant, seed } };
   }
@@ -86,10 +97,16 @@ export function resolveModel(catalog: ModelCatalog, options: ResolveModelOptions
     const file = path.resolve(spec);
     const kind = backendOfFile(file);
     if (kind === undefined) {
-      throw new EdgenextError(ErrorCodes.invalidArgument, `model file ${file}: unknown type (expected .onnx, .bin or .emu.json)`);
+      throw new EdgenextError(
+        ErrorCodes.invalidArgument,
+        `model file ${file}: unknown type (expected .onnx, .bin or .emu.json)`,
+      );
     }
     if (requestedBackend !== 'auto' && requestedBackend !== kind) {
-      throw new EdgenextError(ErrorCodes.invalidArgument, `model file ${file} is for the ${kind} backend, not ${requestedBackend}`);
+      throw new EdgenextError(
+        ErrorCodes.invalidArgument,
+        `model file ${file} is for the ${kind} backend, not ${requestedBackend}`,
+      );
     }
     if (!existsSync(file)) throw new EdgenextError(ErrorCodes.fileNotFound, `model file not found: ${file}`);
     const entry = findModelEntryByFile(catalog, file) ?? requireEntry(catalog, catalog.defaultModel);
@@ -109,10 +126,16 @@ export function resolveModel(catalog: ModelCatalog, options: ResolveModelOptions
   const file = backend === 'bpu' ? bpuPath : onnxPath;
   const files = backend === 'bpu' ? entry.bpu : entry.onnx;
   if (file === undefined || files === undefined) {
-    throw new EdgenextError(ErrorCodes.invalidArgument, `model ${entry.name} has no ${backend} file in ${catalog.sourcePath}`);
+    throw new EdgenextError(
+      ErrorCodes.invalidArgument,
+      `model ${entry.name} has no ${backend} file in ${catalog.sourcePath}`,
+    );
   }
   if (!existsSync(file)) {
-    const synthetic = entry.syntheticVariant !== undefined ? ` or try the architecture with synthetic weights: --model synthetic:${entry.syntheticVariant}` : '';
+    const synthetic =
+      entry.syntheticVariant !== undefined
+        ? ` or try the architecture with synthetic weights: --model synthetic:${entry.syntheticVariant}`
+        : '';
     throw new EdgenextError(
       ErrorCodes.fileNotFound,
       `model ${entry.name} (${backend}): ${file} not found; download it with 'edgenext models download ${entry.name} --backend ${backend}'` +
@@ -126,7 +149,10 @@ function requireEntry(catalog: ModelCatalog, name: string): ModelEntry {
   const entry = findModelEntry(catalog, name);
   if (entry === undefined) {
     const known = catalog.entries.map((e) => e.name).join(', ');
-    throw new EdgenextError(ErrorCodes.invalidArgument, `unknown model '${name}' (known: ${known}; or give a file path)`);
+    throw new EdgenextError(
+      ErrorCodes.invalidArgument,
+      `unknown model '${name}' (known: ${known}; or give a file path)`,
+    );
   }
   return entry;
 }

@@ -1,4 +1,4 @@
-export { replayBag } from './replayBag';
+export { checkReplayBag, replayBag } from './replayBag';
 export {
   makeImageBag,
   BAG_IMAGE_ENCODINGS,

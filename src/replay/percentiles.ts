@@ -1,4 +1,4 @@
-/** Nearest-rank percentile of unsorted samples; 0 for none. `p` in 0..100. */
+/** Nearest-rank percentile of samples sorted ascending; 0 for none. `p` in 0..100. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.ceil((p / 100) * sorted.length);

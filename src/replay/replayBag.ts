@@ -6,6 +6,7 @@ import { stampToNs } from '../core/image';
 import { decodeImageMessage, isImageType } from '../messages';
 import { createPipeline, validatePipelineOptions, type Frame, type PipelineOptions } from '../pipeline';
 import { percentile } from './percentiles';
+import { readAhead } from './readAhead';
 import { ResultsSink } from './ResultsSink';
 import type { ReplayClassifier, ReplayOptions, ReplayResult, ReplaySummary, TopicSummary } from './types';
 
@@ -16,6 +17,9 @@ function defaultWindow(options: PipelineOptions): number {
 
 /** How often a full window re-checks the pipeline's counters when no result arrives (a frame may have been dropped). */
 const WINDOW_POLL_MS = 5;
+
+/** Messages read ahead of the pipeline, so bag I/O overlaps inference (two 720p frames: about 5.5 MB). */
+const READ_AHEAD_MESSAGES = 2;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +38,13 @@ interface TopicState {
 }
 
 /** Picks the image topics to replay; throws EdgenextError 'invalid_argument' naming the bag and what is wrong. */
-function imageTopicsOf(reader: BagReader, wanted: readonly string[] | undefined): { name: string; type: string }[] {
+function replayableTopics(reader: BagReader, wanted: readonly string[] | undefined): { name: string; type: string }[] {
+  if (reader.messageCount === 0) {
+    throw new EdgenextError(
+      ErrorCodes.invalidArgument,
+      `${reader.path}: empty bag (no messages in ${reader.topics.length} topics)`,
+    );
+  }
   const images = reader.topics.filter((t) => isImageType(t.type));
   const listing = reader.topics.map((t) => `${t.name} (${t.type}, ${t.messageCount})`).join(', ') || 'none';
   if (wanted !== undefined && wanted.length > 0) {
@@ -70,14 +80,7 @@ function imageTopicsOf(reader: BagReader, wanted: readonly string[] | undefined)
 export async function replayBag(options: ReplayOptions, classifier: ReplayClassifier): Promise<ReplaySummary> {
   const reader = await openBag(options.bagPath);
   try {
-    if (reader.messageCount === 0) {
-      throw new EdgenextError(
-        ErrorCodes.invalidArgument,
-        `${reader.path}: empty bag (no messages in ${reader.topics.length} topics)`,
-      );
-    }
-    const replayed = imageTopicsOf(reader, options.topics);
-    return await runReplay(reader, replayed, options, classifier);
+    return await runReplay(reader, replayableTopics(reader, options.topics), options, classifier);
   } finally {
     await reader.close();
   }
@@ -94,9 +97,18 @@ async function runReplay(
     throw new EdgenextError(ErrorCodes.invalidArgument, `--rate must be a positive number, got ${pace.rate}`);
   }
   const topK = options.topK ?? 5;
-  const base: Partial<PipelineOptions> = { ...options.pipeline, topK, ageReference: 'receive_time', maxAgeMs: 0 };
+  // Ages from receipt: bag stamps are hours or years old, and --rate plays them as if they arrived live.
+  const base: Partial<PipelineOptions> = { ...options.pipeline, topK, ageReference: 'receive_time' };
+  // Bad pipeline options fail here, before any result file is created.
+  const validated = validatePipelineOptions(base);
+  const model = {
+    name: classifier.card.modelName,
+    backend: classifier.card.backend,
+    syntheticWeights: classifier.card.syntheticWeights,
+  };
+  const sink = options.out !== undefined ? await ResultsSink.create(options.out, model) : undefined;
   // --max-speed: a FIFO buffer as deep as the window, which the window never lets overflow: no drops for room.
-  const window = pace.mode === 'max_speed' ? (pace.window ?? defaultWindow(validatePipelineOptions(base))) : 0;
+  const window = pace.mode === 'max_speed' ? (pace.window ?? defaultWindow(validated)) : 0;
   const pipeline = createPipeline(
     pace.mode === 'max_speed' ? { ...base, queuePolicy: 'drop_newest', queueDepth: window } : base,
     {
@@ -105,12 +117,6 @@ async function runReplay(
       postprocess: (logits, k) => classifier.postprocess(logits, k),
     },
   );
-  const model = {
-    name: classifier.card.modelName,
-    backend: classifier.card.backend,
-    syntheticWeights: classifier.card.syntheticWeights,
-  };
-  const sink = options.out !== undefined ? await ResultsSink.create(options.out, model) : undefined;
 
   const states = new Map<string, TopicState>();
   for (const t of replayed) {
@@ -189,8 +195,12 @@ async function runReplay(
   const startMs = Date.now();
   let firstLogNs: bigint | undefined;
   let readError: string | undefined;
+  let fatal: unknown;
   try {
-    for await (const message of reader.readMessages({ topics: replayed.map((t) => t.name) })) {
+    for await (const message of readAhead(
+      reader.readMessages({ topics: replayed.map((t) => t.name) }),
+      READ_AHEAD_MESSAGES,
+    )) {
       const state = states.get(message.topic);
       if (state === undefined) continue;
       state.read += 1;
@@ -229,17 +239,18 @@ async function runReplay(
       options.onProgress?.({ read, total, classified });
     }
   } catch (error) {
-    if (!(error instanceof EdgenextError)) throw error;
-    readError = errorMessage(error);
+    if (error instanceof EdgenextError) readError = errorMessage(error);
+    else fatal = error;
   }
   for (const state of states.values()) state.frames$.complete();
-  await pipeline.drained();
+  if (fatal === undefined) await pipeline.drained();
   const stats = pipeline.stats();
   const wallMs = Date.now() - startMs;
   await pipeline.shutdown();
   subscription.unsubscribe();
   await writes;
   await sink?.close();
+  if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) throw writeError;
 
   const dropped: Record<string, number> = {};
@@ -285,4 +296,21 @@ async function runReplay(
     warnings: reader.warnings,
     error: readError,
   };
+}
+
+/**
+ * The checks replayBag makes before any work, without a classifier: lets a command refuse a bag (missing,
+ * unreadable, empty, no image topic, non-image topic requested) before it loads a model. Returns the image
+ * topics that would be replayed; throws the same EdgenextError replayBag would.
+ */
+export async function checkReplayBag(
+  bagPath: string,
+  topics?: readonly string[],
+): Promise<{ name: string; type: string }[]> {
+  const reader = await openBag(bagPath);
+  try {
+    return replayableTopics(reader, topics).map((t) => ({ name: t.name, type: t.type }));
+  } finally {
+    await reader.close();
+  }
 }

@@ -86,8 +86,12 @@ async function sha256File(file: string): Promise<string> {
 async function modelFileOf(resolved: ResolvedModel, options: ClassifierOptions): Promise<string> {
   if (resolved.source.kind === 'file') return resolved.source.path;
   const { variant, seed } = resolved.source;
-  if (!isEdgeNeXtVariant(variant)) throw new Error(`catalogue entry ${resolved.entry.name} names unknown synthetic variant ${variant}`);
-  return ensureSyntheticModel(variant, { seed, ...(options.modelDir !== undefined ? { cacheDir: options.modelDir } : {}) });
+  if (!isEdgeNeXtVariant(variant))
+    throw new Error(`catalogue entry ${resolved.entry.name} names unknown synthetic variant ${variant}`);
+  return ensureSyntheticModel(variant, {
+    seed,
+    ...(options.modelDir !== undefined ? { cacheDir: options.modelDir } : {}),
+  });
 }
 
 /** Synthetic graph-builder models say so in their ONNX metadata, also when loaded from a file path. */
@@ -101,7 +105,11 @@ function hasSyntheticWeights(resolved: ResolvedModel, modelFile: string): boolea
   }
 }
 
-async function openBackend(resolved: ResolvedModel, modelFile: string, options: ClassifierOptions): Promise<InferenceBackend> {
+async function openBackend(
+  resolved: ResolvedModel,
+  modelFile: string,
+  options: ClassifierOptions,
+): Promise<InferenceBackend> {
   if (resolved.backend === 'bpu') {
     return openBpuBackend({
       modelPath: modelFile,
@@ -116,7 +124,9 @@ async function openBackend(resolved: ResolvedModel, modelFile: string, options: 
     ...(options.threads !== undefined ? { intraOpThreads: options.threads } : {}),
     ...(options.maxInflight !== undefined ? { workers: options.maxInflight } : {}),
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
-    ...(resolved.source.kind === 'synthetic' ? { modelName: `${resolved.entry.name}_synthetic_seed${resolved.source.seed}` } : {}),
+    ...(resolved.source.kind === 'synthetic'
+      ? { modelName: `${resolved.entry.name}_synthetic_seed${resolved.source.seed}` }
+      : {}),
   });
 }
 
@@ -139,7 +149,8 @@ export async function openClassifier(options: ClassifierOptions = {}): Promise<C
     const labels = loadLabels(entry.labelsPath, backend.info.numClasses);
     const mean = entry.onnx?.mean ?? ([0.485, 0.456, 0.406] as const);
     const std = entry.onnx?.std ?? ([0.229, 0.224, 0.225] as const);
-    const resize: ResizeSpec = options.resize !== undefined ? { ...entry.resize, policy: options.resize } : entry.resize;
+    const resize: ResizeSpec =
+      options.resize !== undefined ? { ...entry.resize, policy: options.resize } : entry.resize;
     const preprocessSpec: PreprocessSpec = {
       width: backend.info.inputWidth,
       height: backend.info.inputHeight,
@@ -158,7 +169,14 @@ export async function openClassifier(options: ClassifierOptions = {}): Promise<C
     if (options.skipWarmup !== true) {
       const gray = new Uint8Array(preprocessSpec.width * preprocessSpec.height * 3).fill(127);
       const input = preprocessRaw(
-        { kind: 'raw', width: preprocessSpec.width, height: preprocessSpec.height, encoding: 'rgb8', step: preprocessSpec.width * 3, data: gray },
+        {
+          kind: 'raw',
+          width: preprocessSpec.width,
+          height: preprocessSpec.height,
+          encoding: 'rgb8',
+          step: preprocessSpec.width * 3,
+          data: gray,
+        },
         preprocessSpec,
       );
       const started = performance.now();

@@ -2,8 +2,15 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { CompressedImage, RawImage } from '../../src/core/image';
-import { decodeCompressed, encodeCompressed, readImageFile, sniffImageFormat } from '../../src/image';
-import { IMAGES } from './fixtures';
+import {
+  decodeCompressed,
+  encodeCompressed,
+  preprocessImage,
+  preprocessRaw,
+  readImageFile,
+  sniffImageFormat,
+} from '../../src/image';
+import { IMAGES, spec } from './fixtures';
 
 interface ManifestEntry {
   readonly file: string;
@@ -232,5 +239,14 @@ describe('decodeCompressed', () => {
     });
     const file = await readImageFile(path.join(IMAGES, 'Zebra.jpg'));
     expect([file.kind, file.format, sniffImageFormat(file.data)]).toEqual(['compressed', 'jpg', 'jpeg']);
+  });
+
+  it('preprocessImage decodes compressed input and then takes the raw path', async () => {
+    const file = await readImageFile(path.join(IMAGES, 'caffe_cat.jpg'));
+    const s = spec({ format: 'nv12' });
+    const viaImage = await preprocessImage(file, s);
+    const viaRaw = preprocessRaw(await decodeCompressed(file), s);
+    expect(Buffer.from(viaImage.data).equals(Buffer.from(viaRaw.data))).toBe(true);
+    await expect(preprocessImage(compressed(new Uint8Array(10)), s)).rejects.toMatchObject({ code: 'decode_error' });
   });
 });

@@ -201,4 +201,21 @@ describe('preprocessRaw on hand-made images', () => {
     expect(floatAt(b.data as Float32Array, spec(), 0, 0, 0)).toBeCloseTo(normalised(127, 0), 6);
     expect(floatAt(b.data as Float32Array, spec(), 0, 112, 0)).toBeCloseTo(normalised(10, 0), 6);
   });
+
+  it('handles extreme shapes: a 1x1 frame fills the content, a 4000x2 strip letterboxes to one row', () => {
+    const one = preprocessRaw(
+      rgbImage(1, 1, () => [9, 99, 199]),
+      spec({ format: 'nv12', resize: { policy: 'stretch' } }),
+    );
+    expect(new Set(one.data.subarray(0, 224 * 224)).size).toBe(1);
+    const s = spec({ format: 'float32_nchw_rgb' });
+    const strip = preprocessRaw(
+      rgbImage(4000, 2, () => [200, 200, 200]),
+      s,
+    ).data as Float32Array;
+    // trunc(2 * 0.056) = 0 becomes 1 row, placed at floor(223 / 2) = 111.
+    expect(floatAt(strip, s, 0, 100, 110)).toBeCloseTo(normalised(127, 0), 6);
+    expect(floatAt(strip, s, 0, 100, 111)).toBeCloseTo(normalised(200, 0), 6);
+    expect(floatAt(strip, s, 0, 100, 112)).toBeCloseTo(normalised(127, 0), 6);
+  });
 });

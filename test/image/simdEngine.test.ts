@@ -59,4 +59,44 @@ describe('WebAssembly SIMD engine vs the TypeScript engine', () => {
     expect(Buffer.from(preprocessRaw(a, s).data).equals(first)).toBe(true);
     expect(first.equals(Buffer.from(preprocessRaw(a, s, undefined, { engine: 'typescript' }).data))).toBe(true);
   });
+
+  it('gives byte-identical center_crop (Pillow filters) for every encoding and interpolation', () => {
+    const mismatches: string[] = [];
+    for (const photo of [photos[1]!, photos[3]!]) {
+      for (const encoding of RAW_ENCODINGS) {
+        for (const rowPaddingBytes of [0, 6]) {
+          const frame = rgbToEncoding(photo, encoding, { rowPaddingBytes });
+          for (const interpolation of ['bicubic', 'bilinear', 'nearest'] as const) {
+            for (const format of ['nv12', 'float32_nchw_rgb'] as const) {
+              const s = spec({ format, resize: { policy: 'center_crop', interpolation, cropPct: 0.9 } });
+              const simd = preprocessRaw(frame, s).data;
+              const ts = preprocessRaw(frame, s, undefined, { engine: 'typescript' }).data;
+              if (!bytesOf(simd).equals(bytesOf(ts))) {
+                mismatches.push(
+                  `${photo.width}x${photo.height} ${encoding} pad ${rowPaddingBytes} ${interpolation} ${format}`,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('handles model inputs whose width is not a multiple of 4 (SIMD converts 4 pixels a step)', () => {
+    const frame = rgbToEncoding(photos[3]!, 'bgr8');
+    for (const [width, height] of [
+      [6, 4],
+      [2, 2],
+      [226, 10],
+    ] as const) {
+      for (const format of ['nv12', 'float32_nchw_rgb'] as const) {
+        const s = spec({ width, height, format });
+        const simd = preprocessRaw(frame, s).data;
+        const ts = preprocessRaw(frame, s, undefined, { engine: 'typescript' }).data;
+        expect({ width, format, equal: bytesOf(simd).equals(bytesOf(ts)) }).toEqual({ width, format, equal: true });
+      }
+    }
+  });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { stampToNs } from '../../src/core/image';
 import { replayBag, type ReplayResult } from '../../src/replay';
 import { openClassifier } from '../../src/runtime/openClassifier';
+import { TEST_MODEL_DIR } from './testModelDir';
 
 /**
  * Golden-output regression: the demo bag replayed with the bundled synthetic-weight model (deterministic) must
@@ -32,7 +33,7 @@ interface Golden {
 }
 
 async function replayDemo(): Promise<Golden> {
-  const classifier = await openClassifier({ backend: 'onnx' });
+  const classifier = await openClassifier({ backend: 'onnx', modelDir: TEST_MODEL_DIR });
   try {
     const results: ReplayResult[] = [];
     const summary = await replayBag(

@@ -6,6 +6,7 @@ import { stampToNs } from '../../src/core/image';
 import { decodeCompressed, readImageFile } from '../../src/image';
 import { makeImageBag, replayBag, type ReplayResult } from '../../src/replay';
 import { openClassifier, type Classifier } from '../../src/runtime/openClassifier';
+import { TEST_MODEL_DIR } from './testModelDir';
 import { copyFixtureBags, FIXTURES, removeDir } from '../bag/fixtureBags';
 
 /** The bundled default model (synthetic weights) through openClassifier, as `edgenext classify` uses it. */
@@ -13,7 +14,7 @@ let classifier: Classifier;
 let tmp: string;
 let fixtures: string;
 beforeAll(async () => {
-  classifier = await openClassifier({ backend: 'onnx' });
+  classifier = await openClassifier({ backend: 'onnx', modelDir: TEST_MODEL_DIR });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'edgenext-e2e-'));
   fixtures = await copyFixtureBags(['images_2x2_mono8_sqlite3']);
 });

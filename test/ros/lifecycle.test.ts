@@ -234,6 +234,7 @@ describe('shutdown', () => {
     const { graph } = h.double;
     const results = graph.probe<RosEdgenextClassification>('/classifier/classification', 'edgenext/msg/Classification');
     h.control.latencyMs = 150;
+    setInterval(() => undefined, 1000);
     graph.publisher('/cam', IMAGE).publish(image(1, 'last'));
     await until(() => h.control.running === 1);
     const started = Date.now();
@@ -246,16 +247,12 @@ describe('shutdown', () => {
     expect(h.double.rcl.isShutdown()).toBe(true);
     expect(graph.liveHandles).toBe(0);
     // Nothing of the node, the pipeline or the double keeps the event loop alive (a leftover timer would keep the
-    // real process running after SIGINT).
-    await new Promise((resolve) => setImmediate(resolve));
-    // DEBUG
-    for (const handle of (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()) {
-      const t = handle as { constructor: { name: string }; _idleTimeout?: number; _onTimeout?: { toString(): string } };
-      if (t.constructor.name === 'Timeout') console.log('TIMER', t._idleTimeout, String(t._onTimeout).slice(0, 300));
-    }
-    expect(
-      process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length,
-    ).toBeLessThanOrEqual(timersBefore);
+    // real process running after SIGINT). Transient immediates may still be settling: give them a few turns.
+    const liveTimers = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+    for (let turn = 0; turn < 20 && liveTimers() > timersBefore; turn++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(liveTimers()).toBeLessThanOrEqual(timersBefore);
     // Idempotent.
     await h.node.stop();
     expect(h.double.rcl.isShutdown()).toBe(true);

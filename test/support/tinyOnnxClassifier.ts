@@ -25,7 +25,9 @@ export function buildTinyClassifier(options: {
     opsetImport: [{ domain: '', version: 11 }],
     graph: {
       name: 'tiny',
-      input: [floatInfo('data', [batchDim, { dimValue: 3 }, { dimValue: options.height }, { dimValue: options.width }])],
+      input: [
+        floatInfo('data', [batchDim, { dimValue: 3 }, { dimValue: options.height }, { dimValue: options.width }]),
+      ],
       output: [floatInfo('output', [batchDim, { dimValue: classes }])],
       initializer: [
         { name: 'W', dims: [classes, 3], dataType: onnx.TensorProto.DataType.FLOAT, floatData: options.weights.flat() },
@@ -33,7 +35,13 @@ export function buildTinyClassifier(options: {
       ],
       node: [
         { name: 'pool', opType: 'GlobalAveragePool', input: ['data'], output: ['pooled'] },
-        { name: 'flat', opType: 'Flatten', input: ['pooled'], output: ['flat'], attribute: [{ name: 'axis', i: 1, type: onnx.AttributeProto.AttributeType.INT }] },
+        {
+          name: 'flat',
+          opType: 'Flatten',
+          input: ['pooled'],
+          output: ['flat'],
+          attribute: [{ name: 'axis', i: 1, type: onnx.AttributeProto.AttributeType.INT }],
+        },
         {
           name: 'fc',
           opType: 'Gemm',

@@ -94,7 +94,10 @@ export class OnnxBackend implements InferenceBackend {
     const planeSize = 3 * width * height;
     for (const input of inputs) {
       if (input.format !== 'float32_nchw_rgb') {
-        throw new EdgenextError(ErrorCodes.modelMismatch, `ONNX model ${this.info.modelName} takes float32 NCHW input, got ${input.format}`);
+        throw new EdgenextError(
+          ErrorCodes.modelMismatch,
+          `ONNX model ${this.info.modelName} takes float32 NCHW input, got ${input.format}`,
+        );
       }
       if (input.width !== width || input.height !== height || input.data.length !== planeSize) {
         throw new EdgenextError(
@@ -152,7 +155,10 @@ export class OnnxBackend implements InferenceBackend {
       if (slot.alive && (best === undefined || slot.pending.size < best.pending.size)) best = slot;
     }
     if (best === undefined) {
-      throw new EdgenextError(ErrorCodes.backendError, `ONNX backend for ${this.info.modelName}: every worker thread has exited`);
+      throw new EdgenextError(
+        ErrorCodes.backendError,
+        `ONNX backend for ${this.info.modelName}: every worker thread has exited`,
+      );
     }
     return best;
   }
@@ -164,7 +170,10 @@ export class OnnxBackend implements InferenceBackend {
       if (pending === undefined) return;
       slot.pending.delete(reply.id);
       if (reply.kind === 'result') pending.resolve({ output: reply.output, dims: reply.dims });
-      else pending.reject(new EdgenextError(ErrorCodes.backendError, `ONNX Runtime failed on ${this.info.modelName}: ${reply.message}`));
+      else
+        pending.reject(
+          new EdgenextError(ErrorCodes.backendError, `ONNX Runtime failed on ${this.info.modelName}: ${reply.message}`),
+        );
     });
     const fail = (reason: string) => {
       if (!slot.alive) return;
@@ -214,7 +223,10 @@ function rejectAll(slot: WorkerSlot, error: Error): void {
 
 function checkCount(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new EdgenextError(ErrorCodes.invalidArgument, `ONNX backend option ${name} must be an integer from ${min} to ${max}, got ${value}`);
+    throw new EdgenextError(
+      ErrorCodes.invalidArgument,
+      `ONNX backend option ${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
   }
   return value;
 }
@@ -251,7 +263,13 @@ function describeModel(
   }
   const classes = output?.dims[1];
   const trailingOnes = output?.dims.slice(2).every((d) => d === 1) ?? false;
-  if (output === undefined || output.type !== 'float32' || typeof classes !== 'number' || classes <= 0 || !trailingOnes) {
+  if (
+    output === undefined ||
+    output.type !== 'float32' ||
+    typeof classes !== 'number' ||
+    classes <= 0 ||
+    !trailingOnes
+  ) {
     throw new EdgenextError(
       ErrorCodes.modelMismatch,
       `model ${modelPath} does not fit: expected a float32 output [N,classes], found ${outputs.map(shown).join('; ') || 'no outputs'}`,
@@ -259,7 +277,10 @@ function describeModel(
   }
   const fixedBatch = typeof batch === 'number' && batch > 0 ? batch : undefined;
   if (fixedBatch !== undefined && fixedBatch !== 1) {
-    throw new EdgenextError(ErrorCodes.modelMismatch, `model ${modelPath} has a fixed batch of ${fixedBatch}; export it with batch 1 or a dynamic batch`);
+    throw new EdgenextError(
+      ErrorCodes.modelMismatch,
+      `model ${modelPath} has a fixed batch of ${fixedBatch}; export it with batch 1 or a dynamic batch`,
+    );
   }
   return {
     fixedBatch,

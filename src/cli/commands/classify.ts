@@ -8,7 +8,15 @@ import { RESIZE_POLICIES, type ResizePolicy } from '../../core/preprocessing';
 import { readImageFile } from '../../image';
 import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
 import { openClassifier, type Classifier, type ClassifierOptions } from '../../runtime/openClassifier';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseIntegerOption, processIo, UsageError, type CommandIo } from '../commandIo';
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  parseIntegerOption,
+  processIo,
+  UsageError,
+  type CommandIo,
+} from '../commandIo';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.jpe']);
 
@@ -95,7 +103,9 @@ function classifierOptions(options: ClassifyCommandOptions): ClassifierOptions {
 }
 
 function formatResult(result: ImageResult): string[] {
-  const lines = [`${result.file}  (preprocess ${result.preprocessMs?.toFixed(1)} ms, inference ${result.inferenceMs?.toFixed(1)} ms)`];
+  const lines = [
+    `${result.file}  (preprocess ${result.preprocessMs?.toFixed(1)} ms, inference ${result.inferenceMs?.toFixed(1)} ms)`,
+  ];
   result.topK?.forEach((entry, rank) => {
     lines.push(`  ${rank + 1}. ${entry.score.toFixed(4)}  ${entry.label} (${entry.classId})`);
   });
@@ -138,9 +148,14 @@ export async function runClassify(
     const note = card.syntheticWeights
       ? ` — SYNTHETIC WEIGHTS (no pretrained weights are bundled): class labels are not meaningful`
       : '';
-    io.stderr(`model ${card.modelName} on ${card.backend} (${card.inputWidth}x${card.inputHeight} ${card.inputFormat}, resize ${card.resize.policy})${note}`);
+    io.stderr(
+      `model ${card.modelName} on ${card.backend} (${card.inputWidth}x${card.inputHeight} ${card.inputFormat}, resize ${card.resize.policy})${note}`,
+    );
 
-    const bar = io.interactive === true && files.length > 1 ? new SingleBar({ format: 'classify [{bar}] {value}/{total} {file}', clearOnComplete: true }) : undefined;
+    const bar =
+      io.interactive === true && files.length > 1
+        ? new SingleBar({ format: 'classify [{bar}] {value}/{total} {file}', clearOnComplete: true })
+        : undefined;
     bar?.start(files.length, 0, { file: '' });
     for (const file of files) {
       const result = await classifyFile(classifier, file, k);
@@ -150,7 +165,14 @@ export async function runClassify(
         io.stderr(`error: ${file}: ${result.error}`);
       }
       if (options.json === true) {
-        io.stdout(JSON.stringify({ ...result, model: card.modelName, backend: card.backend, syntheticWeights: card.syntheticWeights }));
+        io.stdout(
+          JSON.stringify({
+            ...result,
+            model: card.modelName,
+            backend: card.backend,
+            syntheticWeights: card.syntheticWeights,
+          }),
+        );
       } else if (result.error === undefined) {
         for (const line of formatResult(result)) io.stdout(line);
       }
@@ -168,14 +190,20 @@ export function registerClassifyCommand(program: Command): void {
     .command('classify')
     .description('classify image files (JPEG, PNG, WebP) or folders of them; prints the top-k classes per image')
     .argument('<inputs...>', 'image files or folders (searched recursively)')
-    .option('-m, --model <model>', 'catalogue name (xx_small, EdgeNeXt_small, ...), synthetic:<name>, or a model file (.onnx, .bin, .emu.json); default: synthetic xx_small')
+    .option(
+      '-m, --model <model>',
+      'catalogue name (xx_small, EdgeNeXt_small, ...), synthetic:<name>, or a model file (.onnx, .bin, .emu.json); default: synthetic xx_small',
+    )
     .option('-b, --backend <backend>', 'auto | onnx | bpu', 'auto')
     .option('--bpu-lib <path>', 'BPU runtime library (default: $EDGENEXT_BPU_LIB or libdnn.so)')
     .option('-k, --top-k <k>', 'classes to print per image', '5')
     .option('--json', 'print one JSON object per image (JSON Lines)')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--resize <policy>', `override the model's resize policy: ${RESIZE_POLICIES.join(' | ')}`)
-    .option('--model-dir <dir>', 'where downloaded models live (default: $EDGENEXT_MODEL_DIR or ~/.cache/edgenext/models)')
+    .option(
+      '--model-dir <dir>',
+      'where downloaded models live (default: $EDGENEXT_MODEL_DIR or ~/.cache/edgenext/models)',
+    )
     .action(async (inputs: string[], options: ClassifyCommandOptions) => {
       process.exitCode = await runClassify(inputs, options);
     });

@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
 import { errorMessage } from '../../core/errors';
@@ -12,22 +14,12 @@ import {
   type OnnxTensorInfo,
   synthesizeModelFile,
 } from '../../graph';
+import { downloadModel, planModelDownloads, type ModelDownload } from '../../model/downloadModel';
+import { findModelEntry, loadModelCatalog, type ModelCatalog, type ModelEntry } from '../../model/modelCatalog';
+import { defaultModelDir, MODEL_DIR_ENV, type BackendKind } from '../../model/resolveModel';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CommandIo } from '../commandIo';
 
-/** Where a command writes; the commander action passes process streams, tests pass collectors. */
-export interface CommandIo {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
-
-const processIo: CommandIo = {
-  stdout: (line) => process.stdout.write(`${line}\n`),
-  stderr: (line) => process.stderr.write(`${line}\n`),
-};
-
-/** Exit codes: 2 = bad arguments, 1 = the operation failed (unwritable path, unreadable or corrupt file). */
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandIo };
 
 const SYNTHETIC_NOTE = 'class labels are not meaningful; use it to measure speed, not accuracy';
 
@@ -141,8 +133,175 @@ export async function runModelsInfo(file: string, io: CommandIo = processIo): Pr
   }
 }
 
+export interface CatalogCommandOptions {
+  /** Model catalogue to read. Default: the package's config/models.yaml. */
+  readonly catalog?: string;
+  /** Model folder. Default: $EDGENEXT_MODEL_DIR, else ~/.cache/edgenext/models. */
+  readonly modelDir?: string;
+}
+
+export interface DownloadCommandOptions extends CatalogCommandOptions {
+  /** 'onnx', 'bpu' or 'all' (default: all files the entry has). */
+  readonly backend?: string;
+  readonly force?: boolean;
+  /** Mirror folder URL that has the same file names; replaces the catalogue URLs' folder. */
+  readonly baseUrl?: string;
+  /** Injected for tests; default Node's global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+const DOWNLOAD_BACKENDS = ['onnx', 'bpu', 'all'] as const;
+
+function loadCatalogFor(command: string, options: CatalogCommandOptions, io: CommandIo): ModelCatalog | undefined {
+  try {
+    return options.catalog !== undefined ? loadModelCatalog(options.catalog) : loadModelCatalog();
+  } catch (error) {
+    io.stderr(`edgenext models ${command}: ${errorMessage(error)}`);
+    return undefined;
+  }
+}
+
+async function fileSize(file: string): Promise<number | undefined> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat?.isFile() === true ? stat.size : undefined;
+}
+
+/** `edgenext models list`: the catalogue, with which files are present in the model folder. Returns the exit code. */
+export async function runModelsList(options: CatalogCommandOptions = {}, io: CommandIo = processIo): Promise<number> {
+  const catalog = loadCatalogFor('list', options, io);
+  if (catalog === undefined) return EXIT_FAILURE;
+  const modelDir = options.modelDir ?? defaultModelDir();
+  io.stdout(`catalogue: ${catalog.sourcePath}`);
+  io.stdout(`model folder: ${modelDir}${options.modelDir === undefined ? ` (--model-dir or $${MODEL_DIR_ENV})` : ''}`);
+  for (const entry of catalog.entries) {
+    const isDefault = entry.name === catalog.defaultModel ? ' (default)' : '';
+    const { policy } = entry.resize;
+    io.stdout('');
+    io.stdout(
+      `${entry.name}${isDefault}: input ${entry.inputWidth}x${entry.inputHeight}, resize ${policy}` +
+        `${entry.syntheticVariant !== undefined ? `, synthetic:${entry.syntheticVariant} available` : ''}`,
+    );
+    io.stdout(`  aliases: ${entry.aliases.length > 0 ? entry.aliases.join(', ') : '(none)'}`);
+    for (const backend of ['onnx', 'bpu'] as const) {
+      const files = backend === 'bpu' ? entry.bpu : entry.onnx;
+      if (files === undefined) continue;
+      const size = await fileSize(path.join(modelDir, files.file));
+      const state = size !== undefined ? `present (${formatBytes(size)})` : 'missing';
+      io.stdout(`  ${backend.padEnd(4)} ${files.file}: ${state}`);
+      io.stdout(`       ${files.url ?? '(no url: place the file in the model folder yourself)'}`);
+    }
+  }
+  return EXIT_OK;
+}
+
+function describeFile(download: ModelDownload): string {
+  return `${download.backend} ${download.file}`;
+}
+
+/** `edgenext models download <name>`: fetch a catalogue entry's files into the model folder. Returns the exit code. */
+export async function runModelsDownload(
+  name: string,
+  options: DownloadCommandOptions = {},
+  io: CommandIo = processIo,
+): Promise<number> {
+  const fail = (message: string, code: number): number => {
+    io.stderr(`edgenext models download: ${message}`);
+    return code;
+  };
+  const choice = options.backend ?? 'all';
+  if (!(DOWNLOAD_BACKENDS as readonly string[]).includes(choice)) {
+    return fail(`--backend must be one of ${DOWNLOAD_BACKENDS.join(', ')}, got "${choice}"`, EXIT_USAGE);
+  }
+  if (options.baseUrl !== undefined && !/^https?:\/\//i.test(options.baseUrl)) {
+    return fail(`--base-url must be an http:// or https:// URL, got "${options.baseUrl}"`, EXIT_USAGE);
+  }
+  const catalog = loadCatalogFor('download', options, io);
+  if (catalog === undefined) return EXIT_FAILURE;
+  const entry: ModelEntry | undefined = findModelEntry(catalog, name);
+  if (entry === undefined) {
+    return fail(`unknown model "${name}" (known: ${catalog.entries.map((e) => e.name).join(', ')})`, EXIT_USAGE);
+  }
+  const backends: BackendKind[] =
+    choice === 'all'
+      ? (['onnx', 'bpu'] as const).filter((b) => (b === 'onnx' ? entry.onnx : entry.bpu) !== undefined)
+      : [choice as BackendKind];
+  const modelDir = options.modelDir ?? defaultModelDir();
+  try {
+    planModelDownloads(entry, backends, modelDir, options.baseUrl);
+  } catch (error) {
+    return fail(errorMessage(error), EXIT_FAILURE);
+  }
+
+  let bar: SingleBar | undefined;
+  const stopBar = (): void => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const outcomes = await downloadModel(entry, {
+    backends,
+    modelDir,
+    ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
+    ...(options.force !== undefined ? { force: options.force } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    onStart: (download) => {
+      if (io.interactive !== true) io.stderr(`downloading ${download.url}`);
+    },
+    onProgress: (download, received, total) => {
+      if (io.interactive !== true) return;
+      if (bar === undefined) {
+        bar = new SingleBar({
+          format: `${describeFile(download)} [{bar}] {percentage}% {received}${total !== undefined ? ' / {size}' : ''}`,
+          clearOnComplete: true,
+          hideCursor: true,
+        });
+        bar.start(total ?? 1, 0, { received: formatBytes(0), size: formatBytes(total ?? 0) });
+      }
+      bar.update(total !== undefined ? received : 0, { received: formatBytes(received) });
+    },
+  });
+  stopBar();
+  let failed = 0;
+  for (const outcome of outcomes) {
+    if (outcome.ok) {
+      const { result, download } = outcome;
+      io.stdout(
+        result.skipped
+          ? `${describeFile(download)}: already present at ${result.path} (${formatBytes(result.bytes)}); --force downloads it again`
+          : `${describeFile(download)}: saved ${result.path} (${formatBytes(result.bytes)})`,
+      );
+    } else {
+      failed += 1;
+      io.stderr(`edgenext models download: ${outcome.error.message}`);
+    }
+  }
+  return failed === 0 ? EXIT_OK : EXIT_FAILURE;
+}
+
 export function registerModelsCommand(program: Command): void {
-  const models = program.command('models').description('EdgeNeXt ONNX models: synthesize and inspect');
+  const models = program
+    .command('models')
+    .description('EdgeNeXt models: list the catalogue, download pretrained files, synthesize and inspect ONNX');
+  const modelDirHelp = `model folder (default: $${MODEL_DIR_ENV} or ~/.cache/edgenext/models)`;
+  models
+    .command('list')
+    .description('list the model catalogue: names, aliases, files present in the model folder, download URLs')
+    .option('--model-dir <dir>', modelDirHelp)
+    .option('--catalog <file>', 'model catalogue YAML (default: config/models.yaml of the package)')
+    .action(async (options: CatalogCommandOptions) => {
+      process.exitCode = await runModelsList(options);
+    });
+  models
+    .command('download')
+    .description("download a catalogue model's pretrained files (ONNX for the CPU, .bin for the RDK X5 BPU)")
+    .argument('<name>', 'catalogue name or alias (EdgeNeXt_xx_small, small, ...)')
+    .option('-b, --backend <backend>', 'which file: onnx | bpu | all', 'all')
+    .option('--model-dir <dir>', modelDirHelp)
+    .option('--force', 'download again even when the file is present')
+    .option('--base-url <url>', "a mirror folder with the same file names, used instead of the catalogue's URLs")
+    .option('--catalog <file>', 'model catalogue YAML (default: config/models.yaml of the package)')
+    .action(async (name: string, options: DownloadCommandOptions) => {
+      process.exitCode = await runModelsDownload(name, options);
+    });
   models
     .command('synth')
     .description(

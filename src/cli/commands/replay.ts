@@ -3,6 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { errorMessage, isEdgenextError } from '../../core/errors';
 import {
+  checkReplayBag,
   formatReplaySummary,
   replayBag,
   type ReplayClassifier,
@@ -100,6 +101,8 @@ export async function runReplayCommand(
   let classifier: (ReplayClassifier & { close(): Promise<void> }) | undefined;
   let bar: SingleBar | undefined;
   try {
+    // Refuse a bag that cannot be replayed before spending seconds on loading a model.
+    await checkReplayBag(bagPath, options.topics);
     classifier = await open({
       ...(options.model !== undefined && { model: options.model }),
       backend: backend as (typeof BACKENDS)[number],

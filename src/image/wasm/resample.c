@@ -102,6 +102,61 @@ void yuv_gather_rgb(const uint8_t *src, int slots, int slotBytes, int planar, in
 #define UV_BIAS ((1 << (SHIFT - 1)) + (128 << SHIFT))
 
 
+/*
+ * Pillow's two-pass antialiased resampling (center_crop), on packed rows copied contiguously (rowBytes apart).
+ * Horizontal: for each row slot and output column, taps consecutive source pixels from byte offset xfirst[x], 22-bit
+ * weights xw[x * taps + t], rounded and clipped to 8 bits as Pillow does; results as i32x4 [R G B 0] in hout.
+ * swz turns the 4 bytes of one pixel into i32 lanes [R G B 0]; bpp is the pixel size.
+ */
+void pil_horizontal(const uint8_t *rows, int slots, int rowBytes, int bpp, const int32_t *xfirst, const int32_t *xw,
+                    int nx, int taps, const uint8_t *swz, int32_t *hout) {
+  const v128_t shuffle = wasm_v128_load(swz);
+  const v128_t round = wasm_i32x4_splat(1 << 21);
+  const v128_t zero = wasm_i32x4_splat(0);
+  const v128_t max = wasm_i32x4_splat(255);
+  for (int s = 0; s < slots; s++) {
+    const uint8_t *row = rows + s * rowBytes;
+    int32_t *out = hout + s * nx * 4;
+    for (int x = 0; x < nx; x++) {
+      const uint8_t *p = row + xfirst[x];
+      const int32_t *w = xw + x * taps;
+      v128_t acc = round;
+      for (int t = 0; t < taps; t++) {
+        const v128_t px = wasm_i8x16_swizzle(wasm_v128_load32_zero(p + t * bpp), shuffle);
+        acc = wasm_i32x4_add(acc, wasm_i32x4_mul(px, wasm_i32x4_splat(w[t])));
+      }
+      acc = wasm_i32x4_min(wasm_i32x4_max(wasm_i32x4_shr(acc, 22), zero), max);
+      wasm_v128_store(out + x * 4, acc);
+    }
+  }
+}
+
+/* Vertical pass of pil_horizontal's rows: output row dy uses slots yfirst[dy] .. + taps with weights yw. */
+void pil_vertical(const int32_t *h, int nx, const int32_t *yfirst, const int32_t *yw, int ny, int taps,
+                  uint8_t *staging, int base, int rowStride) {
+  const v128_t round = wasm_i32x4_splat(1 << 21);
+  for (int dy = 0; dy < ny; dy++) {
+    const int32_t *w = yw + dy * taps;
+    const int32_t *first = h + yfirst[dy] * nx * 4;
+    uint8_t *out = staging + base + dy * rowStride;
+    for (int x = 0; x < nx; x++) {
+      v128_t acc = round;
+      for (int t = 0; t < taps; t++) {
+        acc = wasm_i32x4_add(acc, wasm_i32x4_mul(wasm_v128_load(first + (t * nx + x) * 4), wasm_i32x4_splat(w[t])));
+      }
+      acc = wasm_i32x4_shr(acc, 22);
+      const v128_t bytes = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(acc, acc), acc);
+      if (x + 1 < nx) {
+        wasm_v128_store32_lane(out + x * 3, bytes, 0);
+      } else {
+        out[x * 3] = wasm_u8x16_extract_lane(bytes, 0);
+        out[x * 3 + 1] = wasm_u8x16_extract_lane(bytes, 1);
+        out[x * 3 + 2] = wasm_u8x16_extract_lane(bytes, 2);
+      }
+    }
+  }
+}
+
 #define Z 0x80 /* swizzle index >= 16: the lane becomes 0 */
 
 /* The R, G and B of 4 consecutive RGB pixels at p, each as i32x4 (reads 16 bytes: staging has slack). */
@@ -152,19 +207,13 @@ void rgb_to_nv12(const uint8_t *rgb, int width, int height, uint8_t *out) {
   }
 }
 
-/* RGB bytes to planar float32, (v / 255 - mean) / std in doubles then rounded to float, as the TypeScript LUT. */
-void rgb_to_planar_f32(const uint8_t *rgb, int pixels, const double *norm, float *out) {
-  for (int c = 0; c < 3; c++) {
-    const v128_t mean = wasm_f64x2_splat(norm[c]);
-    const v128_t std = wasm_f64x2_splat(norm[3 + c]);
-    const v128_t scale = wasm_f64x2_splat(255.0);
-    float *plane = out + c * pixels;
-    int i = 0;
-    for (; i + 2 <= pixels; i += 2) {
-      const v128_t v = wasm_f64x2_make(rgb[i * 3 + c], rgb[i * 3 + 3 + c]);
-      const v128_t n = wasm_f64x2_div(wasm_f64x2_sub(wasm_f64x2_div(v, scale), mean), std);
-      wasm_v128_store64_lane(plane + i, wasm_f32x4_demote_f64x2_zero(n), 0);
-    }
-    for (; i < pixels; i++) plane[i] = (float)(((double)rgb[i * 3 + c] / 255.0 - norm[c]) / norm[3 + c]);
+/* RGB bytes to planar float32 through the 3 x 256 normalisation table built by preprocessRaw.ts. */
+void rgb_to_planar_f32(const uint8_t *rgb, int pixels, const float *lut, float *out) {
+  float *g = out + pixels;
+  float *b = g + pixels;
+  for (int i = 0; i < pixels; i++) {
+    out[i] = lut[rgb[i * 3]];
+    g[i] = lut[256 + rgb[i * 3 + 1]];
+    b[i] = lut[512 + rgb[i * 3 + 2]];
   }
 }

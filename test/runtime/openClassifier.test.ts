@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { syntheticInput } from '../../src/graph';
+import { openClassifier } from '../../src/runtime/openClassifier';
+import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
+
+// Synthetic models are cached per test run, not in the user's home folder.
+const modelDir = mkdtempSync(path.join(tmpdir(), 'edgenext-models-'));
+
+function grayRaw(level: number, width = 224, height = 224) {
+  return {
+    kind: 'raw' as const,
+    width,
+    height,
+    encoding: 'rgb8',
+    step: width * 3,
+    data: new Uint8Array(width * height * 3).fill(level),
+  };
+}
+
+describe('openClassifier on ONNX Runtime', () => {
+  it('opens the synthetic xx_small by default and says its weights are synthetic', async () => {
+    const classifier = await openClassifier({ modelDir });
+    try {
+      const { card } = classifier;
+      expect(card).toMatchObject({
+        modelName: 'EdgeNeXt_xx_small_synthetic_seed12345',
+        catalogEntry: 'EdgeNeXt_xx_small',
+        backend: 'onnx',
+        inputWidth: 224,
+        inputHeight: 224,
+        inputFormat: 'float32_nchw_rgb',
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+        resize: { policy: 'letterbox', interpolation: 'bilinear', padValue: 127 },
+        numClasses: 1000,
+        syntheticWeights: true,
+      });
+      expect(path.dirname(card.modelFile)).toBe(modelDir);
+      expect(card.fileSha256).toBe(createHash('sha256').update(readFileSync(card.modelFile)).digest('hex'));
+      expect(card.warmupLatencyMs).toBeGreaterThan(0);
+      expect(classifier.labels).toHaveLength(1000);
+      expect(classifier.labels[340]).toBe('zebra');
+
+      // The architecture check of docs/edgenext-architecture.md Appendix B, through the composed classifier:
+      // proves the right model, seed and softmax/top-k are wired.
+      const data = syntheticInput(3 * 224 * 224);
+      const [logits] = await classifier.backend.infer([{ format: 'float32_nchw_rgb', width: 224, height: 224, data }]);
+      const top = classifier.postprocess(logits!, 5);
+      expect(top.map((t) => t.classId)).toEqual([245, 580, 480, 784, 515]);
+      expect(top[0]!.label).toBe(classifier.labels[245]);
+      const expSum = Array.from(logits!).reduce((sum, v) => sum + Math.exp(v - 3.52982), 0);
+      expect(top[0]!.score).toBeCloseTo(1 / expSum, 5);
+    } finally {
+      await classifier.close();
+    }
+  });
+
+  it('takes a resize override and a seed', async () => {
+    const classifier = await openClassifier({
+      modelDir,
+      model: 'synthetic:xx_small:7',
+      resize: 'center_crop',
+      skipWarmup: true,
+    });
+    try {
+      expect(classifier.card.modelName).toBe('EdgeNeXt_xx_small_synthetic_seed7');
+      expect(classifier.preprocessSpec.resize).toMatchObject({ policy: 'center_crop', cropPct: 0.9 });
+      expect(classifier.card.warmupLatencyMs).toBe(0);
+    } finally {
+      await classifier.close();
+    }
+  });
+
+  it('refuses unknown models and a BPU run of a synthetic graph with the reason', async () => {
+    await expect(openClassifier({ modelDir, model: 'resnet50' })).rejects.toThrow(
+      "unknown model 'resnet50' (known: EdgeNeXt_xx_small, EdgeNeXt_x_small, EdgeNeXt_small, EdgeNeXt_base; or give a file path)",
+    );
+    await expect(openClassifier({ modelDir, backend: 'bpu' })).rejects.toThrow(
+      'synthetic models are ONNX graphs and run on the onnx backend',
+    );
+    await expect(openClassifier({ modelDir, model: 'small', backend: 'onnx' })).rejects.toThrow(
+      `model EdgeNeXt_small (onnx): ${path.join(modelDir, 'edgenext_small.onnx')} not found; download it with 'edgenext models download EdgeNeXt_small --backend onnx'`,
+    );
+  });
+});
+
+describe('openClassifier on the BPU (emulated libdnn)', () => {
+  const bpuLibraryPath = ensureEmulator();
+
+  it('feeds NV12 to the BPU model and reads its logits back as classes', async () => {
+    const classifier = await openClassifier({ model: EXAMPLE_MODEL, bpuLibraryPath });
+    try {
+      expect(classifier.card).toMatchObject({
+        modelName: 'EdgeNeXt_xx_small_224x224_nv12',
+        catalogEntry: 'EdgeNeXt_xx_small',
+        backend: 'bpu',
+        inputFormat: 'nv12',
+        syntheticWeights: false,
+      });
+      // Gray 128 -> BT.601 limited-range luma Y = ((66+129+25)*128 + 128 >> 8) + 16 = 126; the emulated model's
+      // top-1 is round(meanY * 999 / 255) = 494 with logit 10 against 0 for the other 999 classes.
+      const input = await classifier.preprocess(grayRaw(128));
+      const [logits] = await classifier.backend.infer([input]);
+      const [best] = classifier.postprocess(logits!, 1);
+      expect(best!.classId).toBe(494);
+      expect(best!.label).toBe(classifier.labels[494]);
+      expect(best!.score).toBeCloseTo(Math.exp(10) / (Math.exp(10) + 999), 5);
+    } finally {
+      await classifier.close();
+    }
+  });
+
+  it('says which library it tried when the BPU runtime is missing', async () => {
+    const missing = path.join(modelDir, 'nope', 'libdnn.so');
+    await expect(openClassifier({ model: EXAMPLE_MODEL, bpuLibraryPath: missing })).rejects.toMatchObject({
+      code: 'backend_unavailable',
+      message: expect.stringContaining(missing),
+    });
+  });
+});
