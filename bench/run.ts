@@ -11,6 +11,7 @@ import type { BenchModule, BenchSection } from './types';
 const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   preprocess: () => import('./preprocess'),
   graph: () => import('./graph'),
+  onnx: () => import('./onnx'),
   bpu: () => import('./bpu'),
   pipeline: () => import('./pipeline'),
   replay: () => import('./replay'),

@@ -114,11 +114,11 @@ function align16(n: number): number {
 }
 
 /**
- * Whether the SIMD kernels can serve this frame: OpenCV bilinear (stretch/letterbox) from any encoding, or Pillow's
- * filters (center_crop) from packed pixels. Other cases (OpenCV nearest/bicubic, center_crop of YUV) stay in TypeScript.
+ * Whether the SIMD kernels can serve this plan: OpenCV bilinear (stretch/letterbox) or Pillow's filters (center_crop),
+ * from any encoding. OpenCV nearest/bicubic stay in TypeScript.
  */
-export function wasmCanResample(plan: SamplingPlan, layout: RawLayout): boolean {
-  const supported = plan.arithmetic === 'opencv' ? plan.x.taps === 2 && plan.y.taps === 2 : layout.family === 'packed';
+export function wasmCanResample(plan: SamplingPlan): boolean {
+  const supported = plan.arithmetic === 'pillow' || (plan.x.taps === 2 && plan.y.taps === 2);
   return supported && loadKernels() !== null;
 }
 

@@ -97,7 +97,7 @@ function closeStream(stream: WriteStream): Promise<void> {
 /**
  * Downloads `url` to `destination`: streams into a temporary file next to it (so a failed or interrupted
  * download never leaves a partial file under the real name), checks the HTTP status, that the body is not empty
- * and, when the server sent one, that its length matches Content-Length; then renames it into place.
+ * and not a web page, and, when the server sent one, that its length matches Content-Length; then renames it into place.
  * Throws EdgenextError 'download_failed' with one line naming the URL (or the folder) and the reason: no network,
  * an HTTP error status, an interrupted body, a stall, an unwritable folder. The temporary file is removed on failure.
  */
@@ -150,6 +150,11 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
       throw fail(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+    }
+    // A captive portal or an error page answers 200 with HTML; saving that under a model's name helps no one.
+    if (/^text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+      await response.body?.cancel().catch(() => undefined);
+      throw fail('the server sent a web page (text/html), not a model file');
     }
     const lengthHeader = response.headers.get('content-length');
     const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
@@ -243,6 +248,8 @@ export interface DownloadModelOptions {
   /** Called before each file starts (also for files that turn out to be present already). */
   readonly onStart?: (download: ModelDownload) => void;
   readonly onProgress?: (download: ModelDownload, receivedBytes: number, totalBytes: number | undefined) => void;
+  /** Called as each file succeeds or fails, before the next one starts. */
+  readonly onFinish?: (outcome: ModelDownloadOutcome) => void;
 }
 
 export type ModelDownloadOutcome =
@@ -276,6 +283,7 @@ export async function downloadModel(entry: ModelEntry, options: DownloadModelOpt
           : new EdgenextError(ErrorCodes.downloadFailed, `cannot download ${download.url}: ${errorMessage(error)}`);
       outcomes.push({ download, ok: false, error: failure });
     }
+    options.onFinish?.(outcomes[outcomes.length - 1] as ModelDownloadOutcome);
   }
   return outcomes;
 }

@@ -67,6 +67,17 @@ describe('edgenext models download / list', () => {
     expect(server.requests.length).toBe(requests + 1);
   });
 
+  it('shows a progress bar instead of the per-file lines when stderr is a terminal', async () => {
+    const io = { ...collector(), interactive: true };
+    expect(
+      await runModelsDownload('xx_small', { modelDir: dir, backend: 'bpu', baseUrl: `${server.origin}/ok` }, io),
+    ).toBe(0);
+    expect(io.err).toEqual([]);
+    expect(io.out).toEqual([
+      `bpu EdgeNeXt_xx_small_224x224_nv12.bin: saved ${path.join(dir, 'EdgeNeXt_xx_small_224x224_nv12.bin')} (293.0 KiB)`,
+    ]);
+  });
+
   it('reports a 404 and a dropped connection in one line each, exits 1 and leaves no partial file', async () => {
     const notFound = collector();
     expect(
@@ -92,6 +103,19 @@ describe('edgenext models download / list', () => {
       ),
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reports each file as it finishes, and goes on after a failure', async () => {
+    writeFileSync(path.join(dir, 'EdgeNeXt_x_small_224x224_nv12.bin'), 'kept');
+    const lines: string[] = [];
+    const both: CommandIo = { stdout: (l) => lines.push(`out: ${l}`), stderr: (l) => lines.push(`err: ${l}`) };
+    expect(await runModelsDownload('x_small', { modelDir: dir, baseUrl: `${server.origin}/missing` }, both)).toBe(1);
+    expect(lines).toEqual([
+      `err: downloading ${server.origin}/missing/edgenext_x_small.onnx`,
+      `err: edgenext models download: cannot download ${server.origin}/missing/edgenext_x_small.onnx: HTTP 404 Not Found`,
+      `err: downloading ${server.origin}/missing/EdgeNeXt_x_small_224x224_nv12.bin`,
+      `out: bpu EdgeNeXt_x_small_224x224_nv12.bin: already present at ${path.join(dir, 'EdgeNeXt_x_small_224x224_nv12.bin')} (4 B); --force downloads it again`,
+    ]);
   });
 
   it('reports an unwritable model folder', async () => {

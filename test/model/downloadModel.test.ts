@@ -109,6 +109,13 @@ describe('downloadFile against a local HTTP server', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('refuses a web page served instead of the file (captive portal)', async () => {
+    const url = `${server.origin}/html/p.onnx`;
+    const error = await failure(downloadFile({ url, destination: path.join(dir, 'p.onnx') }));
+    expect(error.message).toBe(`cannot download ${url}: the server sent a web page (text/html), not a model file`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('gives up on a server that stops sending, after the stall timeout', async () => {
     const url = `${server.origin}/stall/s.onnx`;
     const error = await failure(downloadFile({ url, destination: path.join(dir, 's.onnx'), stallTimeoutMs: 150 }));

@@ -31,7 +31,8 @@ export const FILE_BYTES = 300_000;
  * - `/missing/<name>`: 404;
  * - `/drop/<name>`: announces FILE_BYTES, sends a third of them, then destroys the socket;
  * - `/empty/<name>`: 200 with an empty body;
- * - `/stall/<name>`: sends the headers and a few bytes, then nothing.
+ * - `/stall/<name>`: sends the headers and a few bytes, then nothing;
+ * - `/html/<name>`: 200 with a web page (what a captive portal answers).
  */
 export async function startLocalServer(): Promise<LocalServer> {
   const requests: string[] = [];
@@ -66,6 +67,10 @@ export async function startLocalServer(): Promise<LocalServer> {
         res.writeHead(200, { 'content-length': String(FILE_BYTES) });
         res.write(body.subarray(0, 100));
         stalled.push(res);
+        return;
+      case 'html':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end('<html><body>Please log in</body></html>');
         return;
       default:
         res.writeHead(404, { 'content-type': 'text/plain' });

@@ -39,6 +39,7 @@ function formatMillions(value: number): string {
 }
 
 function formatBytes(value: number): string {
+  if (value < 1024) return `${value} B`;
   return value >= 1024 * 1024 ? `${(value / (1024 * 1024)).toFixed(1)} MiB` : `${(value / 1024).toFixed(1)} KiB`;
 }
 
@@ -237,7 +238,8 @@ export async function runModelsDownload(
     bar?.stop();
     bar = undefined;
   };
-  const outcomes = await downloadModel(entry, {
+  let failed = 0;
+  await downloadModel(entry, {
     backends,
     modelDir,
     ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
@@ -250,7 +252,8 @@ export async function runModelsDownload(
       if (io.interactive !== true) return;
       if (bar === undefined) {
         bar = new SingleBar({
-          format: `${describeFile(download)} [{bar}] {percentage}% {received}${total !== undefined ? ' / {size}' : ''}`,
+          // Without a Content-Length there is no fraction to draw, only the bytes so far.
+          format: `${describeFile(download)} ${total !== undefined ? '[{bar}] {percentage}% {received} / {size}' : '{received}'}`,
           clearOnComplete: true,
           hideCursor: true,
         });
@@ -258,22 +261,21 @@ export async function runModelsDownload(
       }
       bar.update(total !== undefined ? received : 0, { received: formatBytes(received) });
     },
+    onFinish: (outcome) => {
+      stopBar();
+      if (outcome.ok) {
+        const { result, download } = outcome;
+        io.stdout(
+          result.skipped
+            ? `${describeFile(download)}: already present at ${result.path} (${formatBytes(result.bytes)}); --force downloads it again`
+            : `${describeFile(download)}: saved ${result.path} (${formatBytes(result.bytes)})`,
+        );
+      } else {
+        failed += 1;
+        io.stderr(`edgenext models download: ${outcome.error.message}`);
+      }
+    },
   });
-  stopBar();
-  let failed = 0;
-  for (const outcome of outcomes) {
-    if (outcome.ok) {
-      const { result, download } = outcome;
-      io.stdout(
-        result.skipped
-          ? `${describeFile(download)}: already present at ${result.path} (${formatBytes(result.bytes)}); --force downloads it again`
-          : `${describeFile(download)}: saved ${result.path} (${formatBytes(result.bytes)})`,
-      );
-    } else {
-      failed += 1;
-      io.stderr(`edgenext models download: ${outcome.error.message}`);
-    }
-  }
   return failed === 0 ? EXIT_OK : EXIT_FAILURE;
 }
 
