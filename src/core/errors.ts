@@ -37,6 +37,9 @@ export function isEdgenextError(value: unknown): value is EdgenextError {
 
 /** The message of anything thrown, for logs that must be strings (rclnodejs' logger rejects Error objects). */
 export function errorMessage(value: unknown): string {
-  if (value instanceof Error) return value.message;
+  // Duck-typed, not `instanceof Error`: errors from other realms (worker threads, vm contexts) are Errors too.
+  if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') {
+    return (value as { message: string }).message;
+  }
   return String(value);
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHook } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { EdgenextError } from '../../src/core/errors';
 import { decodeImageMessage, type RosEdgenextClassification } from '../../src/messages';
@@ -229,7 +230,13 @@ describe('startup', () => {
 
 describe('shutdown', () => {
   it('drains the frame in flight, publishes its result, then releases the backend, the node and rclnodejs, leaving no handles', async () => {
-    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+    // Every timer and immediate created from here on, until it fires for the last time or is cleared.
+    const live = new Map<number, string>();
+    let tracking = true;
+    const hook = createHook({
+      init: (id, type) => void (tracking && (type === 'Timeout' || type === 'Immediate') && live.set(id, type)),
+      destroy: (id) => void live.delete(id),
+    }).enable();
     const h = await startHarness({ argv: rosArgs('-p', "image_topics:=['cam']", '-p', 'diagnostics_period:=0.05') });
     const { graph } = h.double;
     const results = graph.probe<RosEdgenextClassification>('/classifier/classification', 'edgenext/msg/Classification');
@@ -239,6 +246,7 @@ describe('shutdown', () => {
     await until(() => h.control.running === 1);
     const started = Date.now();
     await h.node.stop();
+    tracking = false;
     expect(Date.now() - started).toBeLessThan(1000);
     expect(results.messages.map((m) => m.header.frame_id)).toEqual(['last']);
     expect(h.control.closed).toBe(true);
@@ -247,12 +255,10 @@ describe('shutdown', () => {
     expect(h.double.rcl.isShutdown()).toBe(true);
     expect(graph.liveHandles).toBe(0);
     // Nothing of the node, the pipeline or the double keeps the event loop alive (a leftover timer would keep the
-    // real process running after SIGINT). Transient immediates may still be settling: give them a few turns.
-    const liveTimers = (): number =>
-      process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
-    for (let turn = 0; turn < 20 && liveTimers() > timersBefore; turn++)
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(liveTimers()).toBeLessThanOrEqual(timersBefore);
+    // real process running after SIGINT). Let the last one-shot timers and immediates fire first.
+    for (let turn = 0; turn < 40 && live.size > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+    hook.disable();
+    expect([...live.values()]).toEqual([]);
     // Idempotent.
     await h.node.stop();
     expect(h.double.rcl.isShutdown()).toBe(true);
