@@ -119,7 +119,12 @@ describe('OnnxBackend', () => {
     const xxSmall = await ensureSyntheticModel('xx_small', { cacheDir: dir });
     const backend = await OnnxBackend.open({ modelPath: xxSmall });
     try {
-      const batch = Array.from({ length: 4 }, () => ({ ...uniformInput(0.5, 0, -0.5), data: syntheticInput(3 * 224 * 224) }));
+      const batch: ModelInput[] = Array.from({ length: 4 }, () => ({
+        format: 'float32_nchw_rgb',
+        width: 224,
+        height: 224,
+        data: syntheticInput(3 * 224 * 224),
+      }));
       await backend.infer(batch); // warm-up
       let ticks = 0;
       const timer = setInterval(() => ticks++, 2);

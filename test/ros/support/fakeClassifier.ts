@@ -11,7 +11,8 @@ import type { ImageInput } from '../../../src/core/image';
 import { softmax, topK } from '../../../src/core/postprocess';
 import type { ModelInput } from '../../../src/core/preprocessing';
 import { validateRawImage } from '../../../src/image/rawLayout';
-import type { NodeClassifier, NodeClassifierOptions } from '../../../src/ros/ports';
+import type { NodeClassifier } from '../../../src/ros/ports';
+import type { ClassifierOptions } from '../../../src/runtime/openClassifier';
 import { meanRgb, type Rgb } from './frames';
 
 export const PALETTE: ReadonlyArray<{ label: string; rgb: Rgb }> = [
@@ -51,7 +52,7 @@ export interface FakeBackendControl {
   latencyMs: number;
   closed: boolean;
   /** Options the classifier was opened with. */
-  openedWith?: NodeClassifierOptions;
+  openedWith?: ClassifierOptions;
   /** infer calls running right now. */
   running: number;
 }
@@ -66,7 +67,7 @@ const INFO: BackendModelInfo = {
   outputs: [{ name: 'logits', dims: [-1, PALETTE.length], type: 'float32' }],
 };
 
-export function createFakeClassifier(options: NodeClassifierOptions = {}): {
+export function createFakeClassifier(options: ClassifierOptions = {}): {
   classifier: NodeClassifier;
   control: FakeBackendControl;
 } {
@@ -127,6 +128,7 @@ export function createFakeClassifier(options: NodeClassifierOptions = {}): {
     labels: LABELS,
     card: {
       modelName: INFO.modelName,
+      catalogEntry: 'palette_test',
       modelFile: '/models/palette.onnx',
       fileSha256: 'ab'.repeat(32),
       backend: 'onnx',
@@ -137,6 +139,7 @@ export function createFakeClassifier(options: NodeClassifierOptions = {}): {
       std: [1, 1, 1],
       resize: { policy: 'stretch', interpolation: 'bilinear', cropPct: 1, padValue: 127 },
       labelsFile: '/models/palette_labels.json',
+      numClasses: PALETTE.length,
       syntheticWeights: true,
       warmupLatencyMs: 1.5,
     },
