@@ -7,8 +7,13 @@ import { packageRoot } from '../core/packageRoot';
 import { INTERPOLATIONS, RESIZE_POLICIES, type ResizeSpec } from '../core/preprocessing';
 
 /** config/models.yaml shipped with the package. */
+/** Environment variable naming a catalogue to use instead of the package's own (add models without editing the install). */
+export const CATALOG_ENV = 'EDGENEXT_MODEL_CATALOG';
+
+/** `$EDGENEXT_MODEL_CATALOG`, else config/models.yaml of the package. */
 export function defaultCatalogPath(): string {
-  return path.join(packageRoot(), 'config', 'models.yaml');
+  const fromEnv = process.env[CATALOG_ENV];
+  return fromEnv !== undefined && fromEnv.length > 0 ? fromEnv : path.join(packageRoot(), 'config', 'models.yaml');
 }
 
 const resizeSchema = z.strictObject({

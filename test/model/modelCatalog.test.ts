@@ -5,6 +5,7 @@ import { EdgenextError } from '../../src/core/errors';
 import { packageRoot } from '../../src/core/packageRoot';
 import { loadLabels } from '../../src/model/labels';
 import {
+  CATALOG_ENV,
   defaultCatalogPath,
   findModelEntry,
   findModelEntryByFile,
@@ -190,5 +191,18 @@ describe('catalogue validation', () => {
   it('accepts a default model given by alias', () => {
     const file = write(shippedText.replace('default_model: EdgeNeXt_xx_small', 'default_model: base'));
     expect(loadModelCatalog(file).defaultModel).toBe('base');
+  });
+});
+
+describe('EDGENEXT_MODEL_CATALOG', () => {
+  afterEach(() => {
+    delete process.env[CATALOG_ENV];
+  });
+
+  it('points the default catalogue at a user file, so models can be added without editing the install', () => {
+    process.env[CATALOG_ENV] = '/etc/edgenext/models.yaml';
+    expect(defaultCatalogPath()).toBe('/etc/edgenext/models.yaml');
+    delete process.env[CATALOG_ENV];
+    expect(defaultCatalogPath()).toBe(SHIPPED);
   });
 });

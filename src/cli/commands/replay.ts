@@ -44,6 +44,7 @@ export interface ReplayCommandOptions {
   readonly window?: string;
   readonly model?: string;
   readonly backend?: string;
+  readonly bpuLib?: string;
   readonly topK?: string;
   readonly json?: boolean;
 }
@@ -52,6 +53,7 @@ export interface ReplayCommandOptions {
 export type OpenReplayClassifier = (options: {
   model?: string;
   backend?: 'auto' | 'onnx' | 'bpu';
+  bpuLibraryPath?: string;
 }) => Promise<ReplayClassifier & { close(): Promise<void> }>;
 
 /** The results files of a bag: `<out>/<bag name>_results` (rosbag2 MCAP) and the same name + `.jsonl`. */
@@ -105,6 +107,7 @@ export async function runReplayCommand(
     await checkReplayBag(bagPath, options.topics);
     classifier = await open({
       ...(options.model !== undefined && { model: options.model }),
+      ...(options.bpuLib !== undefined && { bpuLibraryPath: options.bpuLib }),
       backend: backend as (typeof BACKENDS)[number],
     });
     if (io.progress === true && options.json !== true) {
@@ -172,6 +175,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--window <frames>', 'with --max-speed: unfinished frames allowed per topic')
     .option('--model <name|file>', 'model variant or file (default: the bundled model, synthetic weights)')
     .option('--backend <kind>', `inference backend: ${BACKENDS.join(', ')}`, 'auto')
+    .option('--bpu-lib <path>', 'BPU runtime library (default: $EDGENEXT_BPU_LIB or libdnn.so)')
     .option('--top-k <k>', 'classes per result', '5')
     .option('--json', 'print the summary as JSON')
     .action(async (bag: string, options: Omit<ReplayCommandOptions, 'out'> & { out?: string | false }) => {
