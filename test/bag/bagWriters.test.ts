@@ -8,13 +8,12 @@ import {
   offeredQosProfilesYaml,
   openBag,
   parseBagMetadata,
-  type BagMessage,
-  type BagReader,
 } from '../../src/bag';
-import { EdgenextError } from '../../src/core/errors';
 import { decodeImageMessage, encodeMessage, ros2msgSchemaText } from '../../src/messages';
 import { removeDir } from './fixtureBags';
 import { expectHumbleBag } from './rosbag2Rules';
+import { rejection } from '../support/errors';
+import { collectMessages as collect } from './collectMessages';
 
 const T0 = 1_700_000_000_123_456_789n; // above 2^53: must survive both storages exactly
 
@@ -30,22 +29,6 @@ function image(i: number): Uint8Array {
     step: width * 3,
     data: new Uint8Array(width * height * 3).fill(i),
   });
-}
-
-async function collect(reader: BagReader): Promise<BagMessage[]> {
-  const out: BagMessage[] = [];
-  for await (const m of reader.readMessages()) out.push(m);
-  return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EdgenextError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EdgenextError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 let tmp: string;

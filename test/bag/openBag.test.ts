@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openBag, type BagMessage, type BagReader } from '../../src/bag';
-import { EdgenextError } from '../../src/core/errors';
+import { openBag } from '../../src/bag';
 import { stampToNs } from '../../src/core/image';
 import { decodeImageMessage } from '../../src/messages';
 import { copyFixtureBags, FIXTURE_BAGS, removeDir } from './fixtureBags';
+import { rejection } from '../support/errors';
+import { collectMessages as collect } from './collectMessages';
 
 interface ManifestBag {
   name: string;
@@ -18,22 +19,6 @@ interface ManifestBag {
 const manifest = JSON.parse(readFileSync(path.join(FIXTURE_BAGS, 'manifest.json'), 'utf8') as string) as {
   bags: ManifestBag[];
 };
-
-async function collect(reader: BagReader, topics?: string[]): Promise<BagMessage[]> {
-  const out: BagMessage[] = [];
-  for await (const m of reader.readMessages(topics === undefined ? {} : { topics })) out.push(m);
-  return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EdgenextError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EdgenextError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 let tmp: string;
 beforeAll(async () => {

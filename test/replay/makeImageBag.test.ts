@@ -2,12 +2,12 @@ import { readFile, mkdtemp, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openBag, type BagMessage } from '../../src/bag';
-import { EdgenextError } from '../../src/core/errors';
 import { stampToNs } from '../../src/core/image';
 import { decodeImageMessage } from '../../src/messages';
 import { makeImageBag } from '../../src/replay';
 import { FIXTURES, removeDir } from '../bag/fixtureBags';
 import { expectHumbleBag } from '../bag/rosbag2Rules';
+import { rejection } from '../support/errors';
 
 const EUROC = path.join(FIXTURES, 'sequence', 'euroc_v1_01_cam0');
 const DLIB = path.join(FIXTURES, 'sequence', 'dlib_video_frames');
@@ -25,16 +25,6 @@ async function messagesOf(dir: string): Promise<BagMessage[]> {
   for await (const m of reader.readMessages()) out.push(m);
   await reader.close();
   return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EdgenextError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EdgenextError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('makeImageBag', () => {

@@ -3,7 +3,6 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { McapBagWriter, openBag, type BagMessage } from '../../src/bag';
-import { EdgenextError } from '../../src/core/errors';
 import { stampToNs } from '../../src/core/image';
 import {
   decodeImageMessage,
@@ -17,6 +16,7 @@ import { makeImageBag, replayBag, resultsTopicFor, type ReplayResult } from '../
 import { copyFixtureBags, FIXTURE_BAGS, FIXTURES, removeDir } from '../bag/fixtureBags';
 import { expectHumbleBag } from '../bag/rosbag2Rules';
 import { fakeClassifier, fakeLogits, fakePostprocess, fakePreprocess } from './fakeClassifier';
+import { rejection } from '../support/errors';
 
 interface ManifestBag {
   name: string;
@@ -37,16 +37,6 @@ afterAll(async () => {
   await removeDir(tmp);
   await removeDir(fixtures);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<EdgenextError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EdgenextError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function rawImageCdr(i: number, width = 4, height = 2): Uint8Array {
   return encodeMessage('sensor_msgs/msg/Image', {
