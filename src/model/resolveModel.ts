@@ -5,7 +5,7 @@ import { EdgenextError, ErrorCodes } from '../core/errors';
 import { findModelEntry, findModelEntryByFile, type ModelCatalog, type ModelEntry } from './modelCatalog';
 
 export const MODEL_DIR_ENV = 'EDGENEXT_MODEL_DIR';
-export const BACKEND_CHOICES = ['auto', 'onnx', 'bpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'bpu', 'onnx'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type BackendKind = 'onnx' | 'bpu';
 
@@ -63,7 +63,7 @@ export function resolveModel(catalog: ModelCatalog, options: ResolveModelOptions
   if (!(BACKEND_CHOICES as readonly string[]).includes(requestedBackend)) {
     throw new EdgenextError(
       ErrorCodes.invalidArgument,
-      `unknown backend '${String(requestedBackend)}' (choose auto, onnx or bpu)`,
+      `unknown backend '${String(requestedBackend)}' (choose auto, bpu or onnx)`,
     );
   }
   const spec = options.model ?? `${SYNTHETIC_PREFIX}${catalog.defaultModel}`;

@@ -14,7 +14,7 @@ import { stampToMs, type FrameHeader } from '../core/image';
 import type { ModelInput } from '../core/preprocessing';
 import { BoundedQueue } from './boundedQueue';
 import { LatencyWindow } from './latencyWindow';
-import { RateLimitedLog } from './rateLimitedLog';
+import { RateLimitedLog } from '../core/rateLimitedLog';
 import { RateMeter } from './rateMeter';
 import {
   DROP_CAUSES,

@@ -18,7 +18,7 @@ import {
 } from './parameters';
 import type { CreatePipeline, DecodeImageMessage, NodeClassifier, OpenClassifier } from './ports';
 import { QosNumbers, type Rcl, type RclNode, type RclPublisher, type RclTimer } from './rcl';
-import { RateLimitedLog } from './RateLimitedLog';
+import { RateLimitedLog } from '../core/rateLimitedLog';
 import { ScoreSmoother } from './ScoreSmoother';
 
 export const IMAGE_TYPE = 'sensor_msgs/msg/Image';
@@ -89,6 +89,9 @@ function pipelineOptionsFrom(settings: NodeSettings): Partial<PipelineOptions> {
   };
 }
 
+/** One line per problem, then at most one summary per window: rclnodejs captures a stack trace per log call. */
+const LOG_WINDOW_MS = 10_000;
+
 const PIPELINE_KEYS: ReadonlySet<keyof NodeSettings> = new Set<keyof NodeSettings>([
   'queuePolicy',
   'queueDepth',
@@ -136,7 +139,7 @@ export class ClassifierNode {
     this.#options = options;
     this.#clock = deps.clock ?? Date.now;
     const logger = node.getLogger();
-    this.#log = new RateLimitedLog((line) => logger.warn(line), { clock: this.#clock });
+    this.#log = new RateLimitedLog((line) => logger.warn(line), LOG_WINDOW_MS);
     this.#smoother = new ScoreSmoother(settings.smoothingAlpha);
   }
 
@@ -315,7 +318,11 @@ export class ClassifierNode {
       publisher.publish(message);
     } catch (error) {
       this.#publishErrors++;
-      this.#log.log(`publish:${key}`, `publishing on ${publisher.topic} failed: ${errorMessage(error)}`);
+      this.#log.report(
+        `publish:${key}`,
+        `publishing on ${publisher.topic} failed: ${errorMessage(error)}`,
+        this.#clock(),
+      );
     }
   }
 
@@ -342,7 +349,7 @@ export class ClassifierNode {
         decoded = this.#deps.decodeImageMessage(type, message);
       } catch (error) {
         this.#rejections.set(topic, (this.#rejections.get(topic) ?? 0) + 1);
-        this.#log.log(`decode:${topic}`, `dropped a ${type} on ${topic}: ${errorMessage(error)}`);
+        this.#log.report(`decode:${topic}`, `dropped a ${type} on ${topic}: ${errorMessage(error)}`, this.#clock());
         return;
       }
       frames.next({ source: topic, header: decoded.header, receiveTimeMs: this.#clock(), image: decoded.image });

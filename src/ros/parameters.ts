@@ -4,6 +4,7 @@
  */
 import { EdgenextError, ErrorCodes } from '../core/errors';
 import { RESIZE_POLICIES } from '../core/preprocessing';
+import { BACKEND_CHOICES, type BackendChoice } from '../model/resolveModel';
 import { AGE_REFERENCES, QUEUE_POLICIES, type AgeReference, type QueuePolicy } from '../pipeline';
 import {
   ParameterTypes,
@@ -14,8 +15,6 @@ import {
   type RclRange,
 } from './rcl';
 
-export const BACKEND_CHOICES = ['auto', 'bpu', 'onnx'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const QOS_RELIABILITIES = ['best_effort', 'reliable'] as const;
 export type QosReliability = (typeof QOS_RELIABILITIES)[number];
 export const RESIZE_CHOICES = ['', ...RESIZE_POLICIES] as const;

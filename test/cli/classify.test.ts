@@ -103,7 +103,7 @@ describe('edgenext classify', () => {
     });
     expect(await run(['x.jpg'], { backend: 'gpu' })).toMatchObject({
       code: 2,
-      stderr: ['edgenext classify: --backend must be one of auto, onnx, bpu, got "gpu"'],
+      stderr: ['edgenext classify: --backend must be one of auto, bpu, onnx, got "gpu"'],
     });
   });
 

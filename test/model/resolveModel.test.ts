@@ -107,7 +107,7 @@ describe('resolveModel', () => {
   it('refuses an unknown backend', () => {
     expect(refusal(catalog, { backend: 'gpu' as never })).toEqual([
       'invalid_argument',
-      "unknown backend 'gpu' (choose auto, onnx or bpu)",
+      "unknown backend 'gpu' (choose auto, bpu or onnx)",
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { BoundedQueue } from '../../src/pipeline/boundedQueue';
 import { LatencyWindow } from '../../src/pipeline/latencyWindow';
-import { RateLimitedLog } from '../../src/pipeline/rateLimitedLog';
+import { RateLimitedLog } from '../../src/core/rateLimitedLog';
 import { RateMeter } from '../../src/pipeline/rateMeter';
 
 describe('BoundedQueue', () => {

@@ -87,7 +87,7 @@ describe('edgenext replay', () => {
     [{ rate: '0' }, "--rate must be a positive number (1.0 = recorded speed), got '0'"],
     [{ maxSpeed: true, window: '0' }, "--window must be an integer >= 1, got '0'"],
     [{ topK: 'x' }, "--top-k must be an integer >= 1, got 'x'"],
-    [{ backend: 'gpu' }, "--backend must be one of auto, onnx, bpu, got 'gpu'"],
+    [{ backend: 'gpu' }, "--backend must be one of auto, bpu, onnx, got 'gpu'"],
   ])('usage error %j -> exit 2', async (options, message) => {
     const c = collector();
     expect(await runReplayCommand(DEMO, options, c.io, openFake)).toBe(2);

@@ -10,6 +10,7 @@ import {
   type ReplayPace,
   type ReplaySummary,
 } from '../../replay';
+import { BACKEND_CHOICES } from '../../model/resolveModel';
 import { openClassifier } from '../../runtime/openClassifier';
 
 /** Where a command writes; the commander action passes process streams, tests pass collectors. */
@@ -31,7 +32,7 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-const BACKENDS = ['auto', 'onnx', 'bpu'] as const;
+const BACKENDS = BACKEND_CHOICES;
 
 /** Options as commander hands them over (strings, validated here so messages name the option). */
 export interface ReplayCommandOptions {
