@@ -2,6 +2,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
+import { ChunkCrcReadable } from './ChunkCrcReadable';
 import { mcapDecompressHandlers } from './mcapDecompression';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
@@ -94,10 +95,12 @@ export class McapFileReader implements StorageFileReader {
     try {
       let indexFailure: string;
       try {
+        const readable = new ChunkCrcReadable(new FileHandleReadable(handle));
         const indexed = await McapIndexedReader.Initialize({
-          readable: new FileHandleReadable(handle),
+          readable,
           decompressHandlers: await mcapDecompressHandlers(),
         });
+        readable.watch(indexed.chunkIndexes);
         // An unchunked MCAP has a summary but no chunk index: the indexed reader would find no messages in it.
         if (indexed.chunkIndexes.length === 0 && (indexed.statistics?.messageCount ?? 0n) > 0n) {
           throw new Error('messages are not in indexed chunks');
@@ -198,7 +201,9 @@ export class McapFileReader implements StorageFileReader {
       return { topic: channel.topic, type: schemas.get(channel.schemaId)?.name ?? '' };
     };
     if (this.#indexed !== undefined) {
-      const iterator = this.#indexed.readMessages({ topics: options.topics, validateCrcs: true });
+      // Uncompressed chunks are verified by ChunkCrcReadable (native CRC); compressed ones by the library after inflating.
+      const validateCrcs = this.#indexed.chunkIndexes.some((chunk) => chunk.compression !== '');
+      const iterator = this.#indexed.readMessages({ topics: options.topics, validateCrcs });
       for (;;) {
         let next;
         try {
