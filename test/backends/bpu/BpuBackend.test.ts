@@ -87,6 +87,8 @@ describe('buffers and flushes', () => {
     expect(probe.counter('invalidates_before_completion')).toBe(0);
     expect(probe.counter('clean_flushes')).toBe(5);
     expect(probe.counter('invalidate_flushes')).toBe(5);
+    // The emulator times the device work it does on the calling thread (bench/bpu.ts subtracts it from the binding).
+    expect(probe.counter('caller_thread_ns')).toBeGreaterThan(0);
 
     // Trace grammar (native/README.md): C<buf> clean, S<task>:<in>><out> submit, W<task>=<status>,
     // I<buf> invalidate, R<task> release, F<buf> free.
