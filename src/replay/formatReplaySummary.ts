@@ -22,7 +22,8 @@ export function formatReplaySummary(s: ReplaySummary): string[] {
   for (const t of s.perTopic) {
     lines.push(`${t.topic}: ${t.frames} frames, ${t.classified} classified, dropped: ${causes(t.dropped)}`);
   }
-  lines.push(`total: ${s.frames} frames, ${s.classified} classified, dropped ${s.droppedTotal} (${causes(s.dropped)})`);
+  const byCause = s.droppedTotal > 0 ? ` (${causes(s.dropped)})` : '';
+  lines.push(`total: ${s.frames} frames, ${s.classified} classified, dropped ${s.droppedTotal}${byCause}`);
   lines.push(
     `latency: p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
   );
