@@ -10,14 +10,12 @@ import {
 } from 'rxjs';
 import type { ClassScore, Classification } from '../core/classification';
 import { EdgenextError, ErrorCodes, errorMessage, isEdgenextError } from '../core/errors';
-import { stampToMs, type FrameHeader } from '../core/image';
+import { stampToMs } from '../core/image';
 import type { ModelInput } from '../core/preprocessing';
 import { BoundedQueue } from './boundedQueue';
-import { LatencyWindow } from './latencyWindow';
 import { RateLimitedLog } from '../core/rateLimitedLog';
-import { RateMeter } from './rateMeter';
+import { SourceState, type Pending, type WorkItem } from './sourceState';
 import {
-  DROP_CAUSES,
   type ClassificationPipeline,
   type DropCause,
   type Frame,
@@ -32,76 +30,11 @@ import { validatePipelineOptions } from './validatePipelineOptions';
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 1000;
 const DEFAULT_LOG_WINDOW_MS = 10_000;
 
-interface QueuedFrame {
-  readonly frame: Frame;
-  readonly enqueuedMs: number;
-}
-
-/** One frame from the moment it leaves its source buffer until it is published or dropped. */
-interface WorkItem {
-  readonly src: SourceState;
-  readonly seq: number;
-  readonly header: FrameHeader;
-  readonly refMs: number;
-  /** Held only until preprocessing finishes, so the raw image can be collected early. */
-  frame: Frame | undefined;
-  /** Held only until inference finishes. */
-  input: ModelInput | undefined;
-  waitMs: number;
-  preprocessMs: number;
-  readyMs: number;
-  inferenceMs: number;
-  sub: Subscription | undefined;
-  done: boolean;
-}
-
 interface BackendCall {
   readonly items: WorkItem[];
   readonly startMs: number;
   sub: Subscription | undefined;
   done: boolean;
-}
-
-interface Pending {
-  readonly item: WorkItem;
-  readonly scores: readonly ClassScore[];
-  readonly postprocessMs: number;
-}
-
-class SourceState {
-  readonly name: string;
-  readonly queue: BoundedQueue<QueuedFrame>;
-  subscription: Subscription | undefined;
-  active = true;
-  received = 0;
-  inferred = 0;
-  published = 0;
-  inflight = 0;
-  readonly dropped = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
-  nextSeq = 0;
-  nextPublishSeq = 0;
-  /** Finished frames waiting for an earlier one, keyed by sequence number; null marks a dropped frame. */
-  readonly finished = new Map<number, Pending | null>();
-  readonly latency = {
-    queue: new LatencyWindow(),
-    preprocess: new LatencyWindow(),
-    inference: new LatencyWindow(),
-    postprocess: new LatencyWindow(),
-    total: new LatencyWindow(),
-  };
-  readonly inRate = new RateMeter();
-  readonly outRate = new RateMeter();
-
-  constructor(name: string, queue: BoundedQueue<QueuedFrame>) {
-    this.name = name;
-    this.queue = queue;
-  }
-
-  droppedTotal(): number {
-    let total = 0;
-    for (const cause of DROP_CAUSES) total += this.dropped[cause];
-    return total;
-  }
 }
 
 const PREPROCESS_CAUSES: Partial<Record<string, DropCause>> = {
@@ -265,26 +198,7 @@ export class PipelineEngine implements ClassificationPipeline {
 
   stats(): PipelineStatsSnapshot {
     const now = this.#clock();
-    const sources: SourceStats[] = this.#sources.map((src) => ({
-      name: src.name,
-      active: src.active,
-      received: src.received,
-      inferred: src.inferred,
-      published: src.published,
-      dropped: { ...src.dropped },
-      droppedTotal: src.droppedTotal(),
-      queueDepth: src.queue.length,
-      inflight: src.inflight,
-      inputFps: src.inRate.perSecond(now),
-      outputFps: src.outRate.perSecond(now),
-      latencyMs: {
-        queue: src.latency.queue.percentiles(),
-        preprocess: src.latency.preprocess.percentiles(),
-        inference: src.latency.inference.percentiles(),
-        postprocess: src.latency.postprocess.percentiles(),
-        total: src.latency.total.percentiles(),
-      },
-    }));
+    const sources: SourceStats[] = this.#sources.map((src) => src.snapshot(now));
     let inflightFrames = 0;
     for (const call of this.#calls) inflightFrames += call.items.length;
     return {
