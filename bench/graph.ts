@@ -9,6 +9,7 @@ import {
   type EdgeNeXtVariant,
   syntheticInput,
 } from '../src/graph';
+import { median, nearestRankPercentile } from '../src/core/percentile';
 import type { BenchSection } from './types';
 
 /**
@@ -30,16 +31,7 @@ interface RunPlan {
 }
 
 function quantile(sorted: readonly number[], q: number): number {
-  // Nearest-rank quantile: with few samples it reports a real measurement, not an interpolation.
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index] as number;
-}
-
-function median(values: readonly number[]): number {
-  return quantile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
+  return nearestRankPercentile(sorted, q * 100);
 }
 
 async function timeRuns(session: ort.InferenceSession, input: ort.Tensor, plan: RunPlan): Promise<number[]> {

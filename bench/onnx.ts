@@ -5,6 +5,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ort } from '../src/backends/onnx/ort';
 import { OnnxBackend } from '../src/backends/onnx/OnnxBackend';
 import { ensureSyntheticModel, syntheticInput } from '../src/graph';
+import { median } from '../src/core/percentile';
 import type { BenchSection } from './types';
 
 /**
@@ -38,10 +39,9 @@ async function measure(label: string, infer: () => Promise<unknown>): Promise<Ro
   const elapsedS = (performance.now() - started) / 1000;
   lag.disable();
   clearInterval(timer);
-  times.sort((a, b) => a - b);
   return {
     path: label,
-    medianMs: times[Math.floor(times.length / 2)] as number,
+    medianMs: median(times),
     lagP99Ms: lag.percentile(99) / 1e6,
     lagMaxMs: lag.max / 1e6,
     timerTicksPerS: ticks / elapsedS,

@@ -22,6 +22,7 @@ import { preprocessRaw } from '../src/image';
 import { loadLabels } from '../src/model/labels';
 import { findModelEntry, loadModelCatalog } from '../src/model/modelCatalog';
 import { createPipeline, type Frame, type PipelineBackend, type PipelineOptions } from '../src/pipeline';
+import { nearestRankPercentile } from '../src/core/percentile';
 import type { BenchSection } from './types';
 
 export const X5_XX_SMALL_TASK_MS = 2.47;
@@ -133,8 +134,7 @@ function emulatorClass(input: ModelInput, classes = 1000): number {
 }
 
 function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  return nearestRankPercentile(sorted, p, Number.NaN);
 }
 
 const LAG_RESOLUTION_MS = 1;

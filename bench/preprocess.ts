@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { RawImage } from '../src/core/image';
 import type { PreprocessSpec } from '../src/core/preprocessing';
 import { preprocessRaw, rgbToEncoding, setSharpConcurrency, sharpLetterboxRgb, toRgb8 } from '../src/image';
+import { median } from '../src/core/percentile';
 import type { BenchSection } from './types';
 
 const SIZES = [
@@ -36,11 +37,6 @@ function frame(width: number, height: number): RawImage {
     }
   }
   return { kind: 'raw', width, height, encoding: 'bgr8', step: width * 3, data };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 function timeSync(iterations: number, fn: () => void): number {

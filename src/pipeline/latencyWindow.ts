@@ -1,3 +1,4 @@
+import { nearestRankPercentile } from '../core/percentile';
 import type { LatencyPercentiles } from './types';
 
 /** Percentiles over the most recent `size` samples; memory is fixed at construction. */
@@ -20,7 +21,7 @@ export class LatencyWindow {
   percentiles(): LatencyPercentiles {
     if (this.#count === 0) return { p50: 0, p95: 0, p99: 0, count: 0 };
     const sorted = this.#samples.slice(0, this.#count).sort();
-    const rank = (p: number): number => sorted[Math.min(this.#count - 1, Math.ceil((p / 100) * this.#count) - 1)] ?? 0;
+    const rank = (p: number): number => nearestRankPercentile(sorted, p);
     return { p50: rank(50), p95: rank(95), p99: rank(99), count: this.#count };
   }
 }

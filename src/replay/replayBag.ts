@@ -5,7 +5,7 @@ import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
 import { stampToNs } from '../core/image';
 import { decodeImageMessage, isImageType } from '../messages';
 import { createPipeline, validatePipelineOptions, type Frame, type PipelineOptions } from '../pipeline';
-import { percentile } from './percentiles';
+import { nearestRankPercentile as percentile } from '../core/percentile';
 import { readAhead } from './readAhead';
 import { ResultsSink } from './ResultsSink';
 import type { ReplayClassifier, ReplayOptions, ReplayResult, ReplaySummary, TopicSummary } from './types';
