@@ -5,17 +5,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHook } from 'node:async_hooks';
-import { EventEmitter } from 'node:events';
 import { EdgenextError } from '../../src/core/errors';
 import { decodeImageMessage, type RosEdgenextClassification } from '../../src/messages';
 import { createPipeline } from '../../src/pipeline';
 import { ClassifierNode, startupFailureLine } from '../../src/ros/ClassifierNode';
 import { PARAMETER_SPECS } from '../../src/ros/parameters';
-import { installStopSignals, type SignalProcess } from '../../src/ros/stopSignals';
+import { installStopSignals } from '../../src/ros/stopSignals';
 import { createRclDouble } from './double/rclnodejsDouble';
 import { createFakeClassifier } from './support/fakeClassifier';
 import { uniformFrame } from './support/frames';
 import { asRcl, PARAMS_FILE, rosArgs, stampOf, startHarness } from './support/harness';
+import { fakeProcess } from './support/fakeProcess';
 
 const IMAGE = 'sensor_msgs/msg/Image';
 
@@ -278,18 +278,6 @@ describe('shutdown', () => {
 });
 
 describe('installStopSignals', () => {
-  function fakeProcess(): SignalProcess & { emitter: EventEmitter; exits: number[] } {
-    const emitter = new EventEmitter();
-    const exits: number[] = [];
-    return {
-      emitter,
-      exits,
-      on: (signal, listener) => emitter.on(signal, listener),
-      off: (signal, listener) => emitter.off(signal, listener),
-      exit: (code) => void exits.push(code),
-    };
-  }
-
   it.each(['SIGINT', 'SIGTERM'] as const)('%s stops once and exits 0; a second signal is ignored', async (signal) => {
     const proc = fakeProcess();
     let stops = 0;

@@ -2,7 +2,6 @@
  * Loading rclnodejs: refused early with one actionable line when ROS or the package is missing (no 5-minute
  * node-gyp rebuild), and the CommonJS default-export shape handled.
  */
-import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,10 +9,10 @@ import { decodeImageMessage } from '../../src/messages';
 import { createPipeline } from '../../src/pipeline';
 import { checkRosEnvironment, loadRclnodejs, pickRclExport } from '../../src/ros/rclnodejsAdapter';
 import { runNode } from '../../src/ros/runNode';
-import type { SignalProcess } from '../../src/ros/stopSignals';
 import { createRclDouble } from './double/rclnodejsDouble';
 import { createFakeClassifier } from './support/fakeClassifier';
 import { asRcl, rosArgs } from './support/harness';
+import { fakeProcess } from './support/fakeProcess';
 
 const ROS_ENV = { ROS_DISTRO: 'humble', AMENT_PREFIX_PATH: '/opt/ros/humble' };
 
@@ -103,18 +102,6 @@ describe('loadRclnodejs', () => {
 });
 
 describe('runNode (the process around the node)', () => {
-  function fakeProcess(): SignalProcess & { emitter: EventEmitter; exits: number[] } {
-    const emitter = new EventEmitter();
-    const exits: number[] = [];
-    return {
-      emitter,
-      exits,
-      on: (s, l) => emitter.on(s, l),
-      off: (s, l) => emitter.off(s, l),
-      exit: (c) => void exits.push(c),
-    };
-  }
-
   it('without rclnodejs: one line on stderr and exit 1', async () => {
     const proc = fakeProcess();
     const lines: string[] = [];
