@@ -416,8 +416,7 @@ export class PipelineEngine implements ClassificationPipeline {
         if (this.#isStale(item.refMs, ageNow)) {
           this.#reportStale(item.src, item.refMs, ageNow);
           this.#fail(item, 'stale', undefined);
-        }
-        else fresh.push(item);
+        } else fresh.push(item);
       }
       if (fresh.length < this.#prepared.length) {
         // Room opened up in the prefetch: let the caller refill it before forming the batch.
