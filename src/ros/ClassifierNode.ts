@@ -227,6 +227,7 @@ export class ClassifierNode {
       maxInflight: s.maxInflight,
       bpuPriority: s.bpuPriority,
       bpuCoreMask: s.bpuCoreMask,
+      bpuTaskTimeoutMs: s.bpuTaskTimeoutMs,
       ...(s.resize !== '' ? { resize: s.resize as ResizePolicy } : {}),
     });
     this.#classifier = classifier;

@@ -40,6 +40,7 @@ export interface NodeSettings {
   readonly bpuLibrary: string;
   readonly bpuPriority: number;
   readonly bpuCoreMask: number;
+  readonly bpuTaskTimeoutMs: number;
   readonly resize: ResizeChoice;
   readonly diagnosticsPeriodS: number;
   readonly dropWarnRatio: number;
@@ -249,6 +250,18 @@ export const PARAMETER_SPECS: readonly ParameterSpec[] = [
     max: 255,
     live: false,
     description: 'BPU core mask; 0 = any core',
+  },
+  {
+    name: 'bpu_task_timeout_ms',
+    key: 'bpuTaskTimeoutMs',
+    kind: 'integer',
+    default: 1000,
+    min: 10,
+    max: 60000,
+    live: false,
+    description:
+      'A BPU task still running after this long counts as hung: its frame is dropped (backend_error) and the node ' +
+      'still stops within about this time plus 0.5 s',
   },
   {
     name: 'resize',

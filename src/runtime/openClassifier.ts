@@ -30,6 +30,8 @@ export interface ClassifierOptions {
   readonly maxBatch?: number;
   readonly bpuPriority?: number;
   readonly bpuCoreMask?: number;
+  /** BPU: how long one task may run before it counts as hung and fails (default: the backend's, 5000 ms). */
+  readonly bpuTaskTimeoutMs?: number;
   /** Overrides the catalogue's resize policy. */
   readonly resize?: ResizePolicy;
   /** Skips the warm-up inference (tools that only inspect). Default false. */
@@ -117,6 +119,7 @@ async function openBackend(
       ...(options.maxInflight !== undefined ? { maxInflight: options.maxInflight } : {}),
       ...(options.bpuPriority !== undefined ? { priority: options.bpuPriority } : {}),
       ...(options.bpuCoreMask !== undefined ? { bpuCoreMask: options.bpuCoreMask } : {}),
+      ...(options.bpuTaskTimeoutMs !== undefined ? { waitTimeoutMs: options.bpuTaskTimeoutMs } : {}),
     });
   }
   return OnnxBackend.open({

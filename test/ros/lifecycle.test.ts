@@ -83,6 +83,8 @@ describe('startup', () => {
         '-p',
         'bpu_core_mask:=1',
         '-p',
+        'bpu_task_timeout_ms:=250',
+        '-p',
         'max_inflight:=3',
         '-p',
         'resize:=letterbox',
@@ -100,6 +102,7 @@ describe('startup', () => {
       maxInflight: 3,
       bpuPriority: 7,
       bpuCoreMask: 1,
+      bpuTaskTimeoutMs: 250,
       resize: 'letterbox',
     });
     await h.node.stop();
