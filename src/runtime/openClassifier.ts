@@ -5,7 +5,14 @@ import { BPU_LIBRARY_ENV, openBpuBackend } from '../backends/bpu';
 import type { InferenceBackend } from '../core/backend';
 import type { ClassScore } from '../core/classification';
 import type { ImageInput } from '../core/image';
-import type { InputFormat, ModelInput, PreprocessSpec, ResizePolicy, ResizeSpec } from '../core/preprocessing';
+import {
+  withResizePolicy,
+  type InputFormat,
+  type ModelInput,
+  type PreprocessSpec,
+  type ResizePolicy,
+  type ResizeSpec,
+} from '../core/preprocessing';
 import { softmax, topK } from '../core/postprocess';
 import { ensureSyntheticModel, inspectOnnxModel, isEdgeNeXtVariant, METADATA_KEYS } from '../graph';
 import { preprocessImage, preprocessRaw } from '../image';
@@ -150,7 +157,7 @@ export async function openClassifier(options: ClassifierOptions = {}): Promise<C
     const mean = entry.onnx?.mean ?? ([0.485, 0.456, 0.406] as const);
     const std = entry.onnx?.std ?? ([0.229, 0.224, 0.225] as const);
     const resize: ResizeSpec =
-      options.resize !== undefined ? { ...entry.resize, policy: options.resize } : entry.resize;
+      options.resize !== undefined ? withResizePolicy(entry.resize, options.resize) : entry.resize;
     const preprocessSpec: PreprocessSpec = {
       width: backend.info.inputWidth,
       height: backend.info.inputHeight,
