@@ -43,6 +43,12 @@ const entrySchema = z.strictObject({
     })
     .optional(),
   bpu: z.strictObject({ file: z.string().min(1), url: z.string().optional() }).optional(),
+  quantization: z
+    .strictObject({
+      int16_nodes: z.array(z.string().min(1)).default([]),
+      hb_mapper_internal_nodes: z.array(z.string().min(1)).default([]),
+    })
+    .optional(),
 });
 
 const catalogSchema = z.strictObject({
@@ -68,6 +74,15 @@ export interface ModelEntry {
     readonly std: readonly [number, number, number];
   };
   readonly bpu?: { readonly file: string; readonly url?: string };
+  /** hb_mapper settings beyond the Softmax nodes (see src/model/quantConfig.ts). */
+  readonly quantization?: QuantizationHints;
+}
+
+export interface QuantizationHints {
+  /** ONNX nodes the model zoo's yaml pins to the BPU in int16, besides the Softmax nodes. */
+  readonly int16Nodes: readonly string[];
+  /** Names the zoo's yaml pins that exist only in hb_mapper's internal graph, not in the ONNX export. */
+  readonly hbMapperInternalNodes: readonly string[];
 }
 
 export interface ModelCatalog {
@@ -124,6 +139,14 @@ export function loadModelCatalog(catalogPath: string = defaultCatalogPath()): Mo
     },
     ...(entry.onnx !== undefined ? { onnx: entry.onnx } : {}),
     ...(entry.bpu !== undefined ? { bpu: entry.bpu } : {}),
+    ...(entry.quantization !== undefined
+      ? {
+          quantization: {
+            int16Nodes: entry.quantization.int16_nodes,
+            hbMapperInternalNodes: entry.quantization.hb_mapper_internal_nodes,
+          },
+        }
+      : {}),
   }));
   checkUniqueNames(catalogPath, entries);
   if (findModelEntry({ sourcePath: catalogPath, defaultModel: '', entries }, parsed.data.default_model) === undefined) {

@@ -18,6 +18,7 @@ import { downloadModel, planModelDownloads, type ModelDownload } from '../../mod
 import { findModelEntry, loadModelCatalog, type ModelCatalog, type ModelEntry } from '../../model/modelCatalog';
 import { defaultModelDir, MODEL_DIR_ENV, type BackendKind } from '../../model/resolveModel';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CommandIo } from '../commandIo';
+import { registerQuantConfigCommand } from './quantConfig';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandIo };
 
@@ -322,4 +323,5 @@ export function registerModelsCommand(program: Command): void {
     .action(async (file: string) => {
       process.exitCode = await runModelsInfo(file);
     });
+  registerQuantConfigCommand(models);
 }
