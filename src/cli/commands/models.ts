@@ -18,6 +18,7 @@ import { downloadModel, planModelDownloads, type ModelDownload } from '../../mod
 import { findModelEntry, loadModelCatalog, type ModelCatalog, type ModelEntry } from '../../model/modelCatalog';
 import { defaultModelDir, MODEL_DIR_ENV, type BackendKind } from '../../model/resolveModel';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CommandIo } from '../commandIo';
+import { registerCalibDataCommand } from './calibData';
 import { registerQuantConfigCommand } from './quantConfig';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandIo };
@@ -324,4 +325,5 @@ export function registerModelsCommand(program: Command): void {
       process.exitCode = await runModelsInfo(file);
     });
   registerQuantConfigCommand(models);
+  registerCalibDataCommand(models);
 }
