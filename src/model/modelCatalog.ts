@@ -24,6 +24,11 @@ const resizeSchema = z.strictObject({
 });
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+/** A pinned SHA-256 (hex) of a downloadable file; `edgenext models download` prints the one to pin. */
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (a SHA-256)')
+  .transform((hex) => hex.toLowerCase());
 
 const entrySchema = z.strictObject({
   aliases: z.array(z.string().min(1)).default([]),
@@ -38,11 +43,12 @@ const entrySchema = z.strictObject({
     .strictObject({
       file: z.string().min(1),
       url: z.string().optional(),
+      sha256: sha256Hex.optional(),
       mean: rgbTriple.default([0.485, 0.456, 0.406]),
       std: rgbTriple.default([0.229, 0.224, 0.225]),
     })
     .optional(),
-  bpu: z.strictObject({ file: z.string().min(1), url: z.string().optional() }).optional(),
+  bpu: z.strictObject({ file: z.string().min(1), url: z.string().optional(), sha256: sha256Hex.optional() }).optional(),
   quantization: z
     .strictObject({
       int16_nodes: z.array(z.string().min(1)).default([]),
@@ -70,10 +76,12 @@ export interface ModelEntry {
   readonly onnx?: {
     readonly file: string;
     readonly url?: string;
+    /** Pinned SHA-256 (lower-case hex) of the file, where known. */
+    readonly sha256?: string;
     readonly mean: readonly [number, number, number];
     readonly std: readonly [number, number, number];
   };
-  readonly bpu?: { readonly file: string; readonly url?: string };
+  readonly bpu?: { readonly file: string; readonly url?: string; readonly sha256?: string };
   /** hb_mapper settings beyond the Softmax nodes (see src/model/quantConfig.ts). */
   readonly quantization?: QuantizationHints;
 }

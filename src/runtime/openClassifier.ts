@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { OnnxBackend } from '../backends/onnx/OnnxBackend';
 import { BPU_LIBRARY_ENV, openBpuBackend } from '../backends/bpu';
 import type { InferenceBackend } from '../core/backend';
@@ -19,6 +18,7 @@ import { preprocessImage, preprocessRaw } from '../image';
 import { loadLabels } from '../model/labels';
 import { loadModelCatalog } from '../model/modelCatalog';
 import { resolveModel, type BackendChoice, type ResolvedModel } from '../model/resolveModel';
+import { sha256File } from '../model/sha256File';
 
 export interface ClassifierOptions {
   /** Catalogue name/alias, `synthetic:<name>[:seed]`, or a file path. Default: the synthetic default model. */
@@ -82,12 +82,6 @@ function bpuRuntimePresent(libraryPath: string | undefined): boolean {
   const fromEnv = process.env[BPU_LIBRARY_ENV];
   if (fromEnv !== undefined && fromEnv.length > 0) return true;
   return DEFAULT_BPU_LIBRARY_PATHS.some((candidate) => existsSync(candidate));
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function modelFileOf(resolved: ResolvedModel, options: ClassifierOptions): Promise<string> {
