@@ -3,6 +3,7 @@ import { Command } from 'commander';
 
 import { registerBagCommand } from './commands/bag';
 import { registerClassifyCommand } from './commands/classify';
+import { registerEvalCommand } from './commands/eval';
 import { registerModelsCommand } from './commands/models';
 import { registerReplayCommand } from './commands/replay';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   // Command registrations (one line each; keep sorted):
   registerBagCommand(program);
   registerClassifyCommand(program);
+  registerEvalCommand(program);
   registerModelsCommand(program);
   registerReplayCommand(program);
   return program;
