@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 
 import { registerBagCommand } from './commands/bag';
+import { registerBenchCommand } from './commands/bench';
 import { registerClassifyCommand } from './commands/classify';
 import { registerEvalCommand } from './commands/eval';
 import { registerModelsCommand } from './commands/models';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   // Command registrations (one line each; keep sorted):
   registerBagCommand(program);
+  registerBenchCommand(program);
   registerClassifyCommand(program);
   registerEvalCommand(program);
   registerModelsCommand(program);
