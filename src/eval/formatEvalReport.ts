@@ -50,7 +50,7 @@ export function formatEvalReport(
     lines.push(
       '',
       ...table(
-        ['pair', 'top-1 agreement', 'mean |Δ top-1 prob|', 'max |Δ top-1 prob|'],
+        ['pair', 'top-1 agreement', 'mean top-1 prob difference', 'max top-1 prob difference'],
         report.pairs.map((p) => [
           `${p.a} vs ${p.b}`,
           percent(p.top1Agreement),

@@ -200,7 +200,7 @@ describe('edgenext eval', () => {
         `| synthetic:xx_small | onnx | ${(counts.top1 * 10).toFixed(2)}% (${counts.top1}/10) | ${(counts.top5 * 10).toFixed(2)}% (${counts.top5}/10) |`,
         expect.stringMatching(/^\| EdgeNeXt_xx_small_224x224_nv12\.emu\.json@bpu \| bpu \| /),
       ]);
-      expect(io.out).toContain('| pair | top-1 agreement | mean |Δ top-1 prob| | max |Δ top-1 prob| |');
+      expect(io.out).toContain('| pair | top-1 agreement | mean top-1 prob difference | max top-1 prob difference |');
       expect(io.out).toContainEqual(
         expect.stringMatching(/^\| class \| label \| images \| Top-1 synthetic:xx_small \| Top-1 /),
       );
