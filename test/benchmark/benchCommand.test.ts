@@ -2,14 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runBench, type BenchCommandOptions } from '../../src/cli/commands/bench';
-import type { CommandIo } from '../../src/cli/commandIo';
 import { EMULATOR_LIB, ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
-
-function collector(): CommandIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (line) => out.push(line), stderr: (line) => err.push(line) };
-}
+import { collector } from '../support/collectIo';
 
 const modelDir = mkdtempSync(path.join(tmpdir(), 'edgenext-bench-'));
 afterAll(() => rmSync(modelDir, { recursive: true, force: true }));

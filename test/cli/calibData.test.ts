@@ -3,15 +3,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCalibData } from '../../src/cli/commands/calibData';
-import type { CommandIo } from '../../src/cli/commandIo';
 import { findOpenCvPython, OPENCV_MISSING } from '../image/opencvReference';
 import { FIXTURE_IMAGES } from '../support/paths';
-
-function collector(): CommandIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (line) => out.push(line), stderr: (line) => err.push(line) };
-}
 
 /**
  * The model zoo's calibration recipe (edgenext-architecture.md §5.2) written in OpenCV/NumPy as its guide does:
@@ -36,6 +29,7 @@ for name in sorted(os.listdir(src)):
     img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).transpose(2, 0, 1).astype(np.float32)
     img.tofile(os.path.join(dst, os.path.splitext(name)[0] + '.rgb'))
 `;
+import { collector } from '../support/collectIo';
 
 // Landscape and portrait JPEGs, one with EXIF rotation, a grayscale JPEG, a CMYK JPEG, a PNG, and images smaller
 // than 256 (upscaled).

@@ -6,12 +6,7 @@ import { type CommandIo, runModelsDownload, runModelsList, runModelsVerify } fro
 import { REPO_ROOT } from '../support/paths';
 import { buildProgram } from '../../src/cli/main';
 import { bodyFor, FILE_BYTES, startLocalServer, type LocalServer } from '../model/localServer';
-
-function collector(): CommandIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (line) => out.push(line), stderr: (line) => err.push(line) };
-}
+import { collector } from '../support/collectIo';
 
 function sha256Of(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

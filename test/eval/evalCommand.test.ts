@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runClassify } from '../../src/cli/commands/classify';
 import { runEval, type EvalCommandOptions } from '../../src/cli/commands/eval';
-import type { CommandIo } from '../../src/cli/commandIo';
 import { EMULATOR_LIB, ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
 import { FIXTURE_IMAGES, FIXTURES } from '../support/paths';
-
-function collector(): CommandIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (line) => out.push(line), stderr: (line) => err.push(line) };
-}
+import { collector } from '../support/collectIo';
 
 const IMAGES = [
   'Zebra.jpg',

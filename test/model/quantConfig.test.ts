@@ -3,38 +3,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { runQuantConfig } from '../../src/cli/commands/quantConfig';
-import type { CommandIo } from '../../src/cli/commandIo';
 import { buildTinyClassifier } from '../support/tinyOnnxClassifier';
 import { EDGENEXT_VARIANTS, ensureSyntheticModel, type EdgeNeXtVariant } from '../../src/graph';
-
-function collector(): CommandIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (line) => out.push(line), stderr: (line) => err.push(line) };
-}
+import { collector } from '../support/collectIo';
 
 /** The model zoo's yaml facts, transcribed from edgenext-architecture.md §4.1 and §5.2 (not from the code). */
+/** One Softmax per SDTA block; x_small, small and base share their depths' last-block indices. */
+const SOFTMAX_WIDE = [
+  '/stages/stages.1/blocks/blocks.2/xca/Softmax',
+  '/stages/stages.2/blocks/blocks.8/xca/Softmax',
+  '/stages/stages.3/blocks/blocks.2/xca/Softmax',
+];
 const SOFTMAX: Record<EdgeNeXtVariant, string[]> = {
   xx_small: [
     '/stages/stages.1/blocks/blocks.1/xca/Softmax',
     '/stages/stages.2/blocks/blocks.5/xca/Softmax',
     '/stages/stages.3/blocks/blocks.1/xca/Softmax',
   ],
-  x_small: [
-    '/stages/stages.1/blocks/blocks.2/xca/Softmax',
-    '/stages/stages.2/blocks/blocks.8/xca/Softmax',
-    '/stages/stages.3/blocks/blocks.2/xca/Softmax',
-  ],
-  small: [
-    '/stages/stages.1/blocks/blocks.2/xca/Softmax',
-    '/stages/stages.2/blocks/blocks.8/xca/Softmax',
-    '/stages/stages.3/blocks/blocks.2/xca/Softmax',
-  ],
-  base: [
-    '/stages/stages.1/blocks/blocks.2/xca/Softmax',
-    '/stages/stages.2/blocks/blocks.8/xca/Softmax',
-    '/stages/stages.3/blocks/blocks.2/xca/Softmax',
-  ],
+  x_small: SOFTMAX_WIDE,
+  small: SOFTMAX_WIDE,
+  base: SOFTMAX_WIDE,
 };
 const XX_SMALL_EXTRA = [
   '/stages/stages.3/blocks/blocks.1/mlp/fc1/MatMul',

@@ -5,9 +5,10 @@ import { benchmarkModel } from '../../benchmark/benchmarkModel';
 import { formatZooTable, type BenchRow } from '../../benchmark/formatZooTable';
 import type { BenchStop } from '../../benchmark/measureLoad';
 import { loadModelCatalog } from '../../model/modelCatalog';
-import { BACKEND_CHOICES, resolveModel, type BackendChoice } from '../../model/resolveModel';
+import { resolveModel, type BackendChoice } from '../../model/resolveModel';
 import { machineDescription } from '../../runtime/backendLabel';
 import type { ClassifierOptions } from '../../runtime/openClassifier';
+import { collectRepeated, MODEL_DIR_HELP, parseBackendOption } from '../choiceOptions';
 import {
   EXIT_FAILURE,
   EXIT_OK,
@@ -79,11 +80,7 @@ export async function runBench(options: BenchCommandOptions, io: CommandIo = pro
   let backend: BackendChoice;
   let threads: number | undefined;
   try {
-    const choice = options.backend ?? 'auto';
-    if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
-      throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${choice}"`);
-    }
-    backend = choice as BackendChoice;
+    backend = parseBackendOption(options.backend);
     stop = parseStop(options);
     streams = parseStreams(options.streams ?? DEFAULT_STREAMS);
     warmup = parseIntegerOption('--warmup', options.warmup ?? '10', 0, 1_000_000);
@@ -176,7 +173,7 @@ export function registerBenchCommand(program: Command): void {
     .option(
       '-m, --model <model>',
       'model to measure, repeatable (default: every catalogue model; synthetic weights on ONNX where not downloaded)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      collectRepeated,
     )
     .option('-b, --backend <backend>', 'auto | onnx | bpu', 'auto')
     .option(
@@ -190,10 +187,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime intra-op threads per worker (default 1)')
     .option('--json', 'print the results as one JSON object')
     .option('--bpu-lib <path>', 'BPU runtime library (default: $EDGENEXT_BPU_LIB or libdnn.so)')
-    .option(
-      '--model-dir <dir>',
-      'where downloaded models live (default: $EDGENEXT_MODEL_DIR or ~/.cache/edgenext/models)',
-    )
+    .option('--model-dir <dir>', MODEL_DIR_HELP)
     .action(async (options: BenchCommandOptions) => {
       process.exitCode = await runBench(options);
     });

@@ -4,22 +4,15 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { errorMessage } from '../../core/errors';
 import { packageRoot } from '../../core/packageRoot';
-import { RESIZE_POLICIES, type ResizePolicy } from '../../core/preprocessing';
+import { RESIZE_POLICIES } from '../../core/preprocessing';
 import { evaluateModels, type EvalModel } from '../../eval/evaluateModels';
 import { formatEvalReport, type EvalModelNote } from '../../eval/formatEvalReport';
 import { loadLabelledDataset } from '../../eval/labelledDataset';
-import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
+import type { BackendChoice } from '../../model/resolveModel';
 import { backendLabel } from '../../runtime/backendLabel';
 import { openClassifier, type ClassifierOptions } from '../../runtime/openClassifier';
-import {
-  EXIT_FAILURE,
-  EXIT_OK,
-  EXIT_USAGE,
-  parseIntegerOption,
-  processIo,
-  UsageError,
-  type CommandIo,
-} from '../commandIo';
+import { collectRepeated, MODEL_DIR_HELP, parseBackendOption, parseResizeOption } from '../choiceOptions';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseIntegerOption, processIo, type CommandIo } from '../commandIo';
 
 export interface EvalCommandOptions {
   /** One or more model specs; `<spec>@onnx` / `<spec>@bpu` picks the backend of that model alone. */
@@ -53,14 +46,8 @@ interface ModelRequest {
 }
 
 function modelRequests(options: EvalCommandOptions): ModelRequest[] {
-  const backend = options.backend ?? 'auto';
-  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
-  }
-  const resize = options.resize;
-  if (resize !== undefined && !(RESIZE_POLICIES as readonly string[]).includes(resize)) {
-    throw new UsageError(`--resize must be one of ${RESIZE_POLICIES.join(', ')}, got "${resize}"`);
-  }
+  const backend = parseBackendOption(options.backend);
+  const resize = parseResizeOption(options.resize);
   const specs = options.model !== undefined && options.model.length > 0 ? options.model : [undefined];
   const seen = new Map<string, number>();
   return specs.map((spec) => {
@@ -73,11 +60,11 @@ function modelRequests(options: EvalCommandOptions): ModelRequest[] {
     return {
       name: count === 1 ? label : `${label}#${count}`,
       options: {
-        backend: (suffix?.[1] ?? backend) as BackendChoice,
+        backend: (suffix?.[1] as BackendChoice | undefined) ?? backend,
         ...(model !== undefined ? { model } : {}),
         ...(options.bpuLib !== undefined ? { bpuLibraryPath: options.bpuLib } : {}),
         ...(options.modelDir !== undefined ? { modelDir: options.modelDir } : {}),
-        ...(resize !== undefined ? { resize: resize as ResizePolicy } : {}),
+        ...(resize !== undefined ? { resize } : {}),
       },
     };
   });
@@ -186,7 +173,7 @@ export function registerEvalCommand(program: Command): void {
     .option(
       '-m, --model <model>',
       'model to evaluate, repeatable (catalogue name, synthetic:<name>, or a file; <model>@onnx or @bpu picks its backend)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      collectRepeated,
     )
     .option('-b, --backend <backend>', 'auto | onnx | bpu (for models without @backend)', 'auto')
     .option('--ground-truth <file>', 'flat folder: lines "<file> <class>" (ImageNet val style), or a .json manifest')
@@ -196,10 +183,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--json', 'print the report as one JSON object')
     .option('--bpu-lib <path>', 'BPU runtime library (default: $EDGENEXT_BPU_LIB or libdnn.so)')
     .option('--resize <policy>', `override the models' resize policy: ${RESIZE_POLICIES.join(' | ')}`)
-    .option(
-      '--model-dir <dir>',
-      'where downloaded models live (default: $EDGENEXT_MODEL_DIR or ~/.cache/edgenext/models)',
-    )
+    .option('--model-dir <dir>', MODEL_DIR_HELP)
     .action(async (dataset: string, options: EvalCommandOptions) => {
       process.exitCode = await runEval(dataset, options);
     });
