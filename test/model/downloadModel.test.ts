@@ -194,9 +194,10 @@ describe('downloadFile against a local HTTP server', () => {
 
   it('gives up on a server that stops sending, after the stall timeout', async () => {
     const url = `${server.origin}/stall/s.onnx`;
-    const error = await failure(downloadFile({ url, destination: path.join(dir, 's.onnx'), stallTimeoutMs: 150 }));
+    // 1 s: the response headers must arrive within the stall timeout even on a loaded CI machine.
+    const error = await failure(downloadFile({ url, destination: path.join(dir, 's.onnx'), stallTimeoutMs: 1000 }));
     expect(error.message).toBe(
-      `cannot download ${url}: interrupted after 100 bytes of ${FILE_BYTES} (no data for 150 ms); run it again to resume`,
+      `cannot download ${url}: interrupted after 100 bytes of ${FILE_BYTES} (no data for 1000 ms); run it again to resume`,
     );
     expect(readdirSync(dir)).toEqual(['.s.onnx.part']);
   });
