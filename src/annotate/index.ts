@@ -15,4 +15,11 @@ export {
   type AnnotatedFrame,
 } from './annotateImage';
 export { drawOverlay, escapeMarkup, type AnnotatedRgb } from './drawOverlay';
-export { BANNER_TEXTS, layoutOverlay, type AnnotationContent, type OverlayLayout, type Rect } from './overlayLayout';
+export {
+  BANNER_TEXTS,
+  isEmulatedBpu,
+  layoutOverlay,
+  type AnnotationContent,
+  type OverlayLayout,
+  type Rect,
+} from './overlayLayout';

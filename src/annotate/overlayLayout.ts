@@ -12,6 +12,11 @@ export interface AnnotationContent {
   readonly emulator?: boolean;
 }
 
+/** Results of the project's BPU emulator: the emulator runs only its own `.emu.json` model descriptions. */
+export function isEmulatedBpu(card: { readonly backend: string; readonly modelFile?: string }): boolean {
+  return card.backend === 'bpu' && (card.modelFile ?? '').endsWith('.emu.json');
+}
+
 export interface Rect {
   readonly left: number;
   readonly top: number;

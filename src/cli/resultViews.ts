@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   annotateToJpeg,
+  isEmulatedBpu,
   jpegThumbnail,
   resolveAnnotationFont,
   type AnnotationContent,
@@ -57,11 +58,6 @@ export interface ViewItem {
   readonly arrivedMs?: number;
 }
 
-/** Results of the project's BPU emulator: the emulator only runs its own `.emu.json` model descriptions. */
-export function isEmulatorCard(card: ViewsModelCard): boolean {
-  return card.backend === 'bpu' && (card.modelFile ?? '').endsWith('.emu.json');
-}
-
 function cardEntries(card: ViewsModelCard): { key: string; value: string }[] {
   return Object.entries(card).map(([key, value]) => ({
     key,
@@ -106,7 +102,7 @@ export class ResultViews {
   }
 
   get emulator(): boolean {
-    return isEmulatorCard(this.#options.card);
+    return isEmulatedBpu(this.#options.card);
   }
 
   /** Annotated files written so far. */

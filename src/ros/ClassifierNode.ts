@@ -20,6 +20,7 @@ import type { CreatePipeline, DecodeImageMessage, NodeClassifier, OpenClassifier
 import { QosNumbers, type Rcl, type RclNode, type RclPublisher, type RclTimer } from './rcl';
 import { RateLimitedLog } from '../core/rateLimitedLog';
 import { ScoreSmoother } from './ScoreSmoother';
+import { AnnotatedPublisher, ANNOTATED_TOPIC, ANNOTATED_TYPE } from './annotatedPublisher';
 
 export const IMAGE_TYPE = 'sensor_msgs/msg/Image';
 export const COMPRESSED_IMAGE_TYPE = 'sensor_msgs/msg/CompressedImage';
@@ -124,6 +125,7 @@ export class ClassifierNode {
   #publishErrors = 0;
   #callbackErrors = 0;
   #stopping: Promise<void> | undefined;
+  #annotated: AnnotatedPublisher | undefined;
 
   private constructor(
     rcl: Rcl,
@@ -285,6 +287,13 @@ export class ClassifierNode {
       'diagnostics',
       node.createPublisher(OUTPUT_TYPES.diagnostics, OUTPUT_TOPICS.diagnostics, { qos: reliable }),
     );
+    this.#annotated = new AnnotatedPublisher({
+      publisher: node.createPublisher(ANNOTATED_TYPE, ANNOTATED_TOPIC, { qos: reliable }),
+      settings: () => this.#settings,
+      card: () => this.#classifier?.card,
+      clock: this.#clock,
+      onFailure: (line) => this.#log.report('annotated', line, this.#clock()),
+    });
     try {
       this.#publishers.set(
         'visionClassification',
@@ -352,6 +361,7 @@ export class ClassifierNode {
         this.#log.report(`decode:${topic}`, `dropped a ${type} on ${topic}: ${errorMessage(error)}`, this.#clock());
         return;
       }
+      this.#annotated?.rememberFrame(topic, decoded.header, decoded.image);
       frames.next({ source: topic, header: decoded.header, receiveTimeMs: this.#clock(), image: decoded.image });
     } catch (error) {
       this.#callbackErrors++;
@@ -371,6 +381,7 @@ export class ClassifierNode {
         const smoothed: Classification = { ...result, topK, unknown: best < this.#settings.scoreThreshold };
         this.#publish('smoothed', toEdgenextClassificationMsg(smoothed, producer));
       }
+      this.#annotated?.offer(result);
     } catch (error) {
       this.#callbackErrors++;
       this.#safeLog('error', `publishing a result from ${result.source} failed: ${errorMessage(error)}`);
@@ -390,20 +401,19 @@ export class ClassifierNode {
       if (pipeline === undefined || card === undefined || this.#stopping !== undefined) return;
       const current = pipeline.stats();
       const rejections = new Map(this.#rejections);
-      this.#publish(
-        'diagnostics',
-        buildDiagnostics({
-          nodeName: this.#node.name(),
-          stamp: this.#now(),
-          modelName: card.modelName,
-          backendKind: card.backend,
-          current,
-          ...(this.#previousStats !== undefined ? { previous: this.#previousStats } : {}),
-          rejections,
-          ...(this.#previousRejections !== undefined ? { previousRejections: this.#previousRejections } : {}),
-          dropWarnRatio: this.#settings.dropWarnRatio,
-        }),
-      );
+      const diagnostics = buildDiagnostics({
+        nodeName: this.#node.name(),
+        stamp: this.#now(),
+        modelName: card.modelName,
+        backendKind: card.backend,
+        current,
+        ...(this.#previousStats !== undefined ? { previous: this.#previousStats } : {}),
+        rejections,
+        ...(this.#previousRejections !== undefined ? { previousRejections: this.#previousRejections } : {}),
+        dropWarnRatio: this.#settings.dropWarnRatio,
+      });
+      if (this.#annotated !== undefined) diagnostics.status.push(this.#annotated.diagnosticStatus(this.#node.name()));
+      this.#publish('diagnostics', diagnostics);
       this.#previousStats = current;
       this.#previousRejections = rejections;
     } catch (error) {
@@ -477,6 +487,7 @@ export class ClassifierNode {
       this.#pipeline?.shutdown({ timeoutMs: this.#options.drainTimeoutMs ?? 1500 }),
     );
     await step('unsubscribing from results', () => this.#resultsSubscription?.unsubscribe());
+    await step('finishing the annotated image', () => this.#annotated?.idle());
     await step('closing the backend', () => this.#classifier?.close());
     await step('destroying the node', () => this.#node.destroy());
     await step('shutting down rclnodejs', () => this.#rcl.shutdown());
