@@ -5,6 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { runClassify, type ClassifyCommandOptions } from '../../src/cli/commands/classify';
 import { runReplayCommand, type OpenReplayClassifier } from '../../src/cli/commands/replay';
+import { ResultViews } from '../../src/cli/resultViews';
 import { openBag } from '../../src/bag';
 import { encodeCompressed } from '../../src/image';
 import { decodeImageMessage } from '../../src/messages';
@@ -88,6 +89,31 @@ describe('replay --annotate / --report', () => {
       ),
     ]);
     expect(c.out).toEqual([]);
+  });
+});
+
+describe('ResultViews', () => {
+  it('keeps at most 200 items on the page by default and says that they are a sample', async () => {
+    const reportFile = path.join(tmp, 'many.html');
+    const views = await ResultViews.create({
+      reportFile,
+      title: 'many',
+      card: { modelName: 'm', backend: 'onnx', syntheticWeights: false },
+    });
+    for (let i = 0; i < 250; i++)
+      await views.add({
+        name: `frame ${i}`,
+        fileStem: `f${i}`,
+        topK: [{ classId: 1, label: 'a', score: 0.5 }],
+        unknown: false,
+      });
+    await views.writeReport([]);
+    const html = readFileSync(reportFile, 'utf8');
+    const shown = html.match(/<div class="item">/g)?.length ?? 0;
+    expect(shown).toBeGreaterThan(100);
+    expect(shown).toBeLessThanOrEqual(200);
+    expect(html).toContain(`Showing ${shown} of 250 (evenly sampled`);
+    expect(html).toContain('<div class="name">frame 0</div>');
   });
 });
 
