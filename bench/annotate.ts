@@ -1,7 +1,7 @@
 import { annotateFrame, annotateToJpeg, jpegThumbnail, resolveAnnotationFont } from '../src/annotate';
 import type { RawImage } from '../src/core/image';
-import { median } from '../src/core/percentile';
 import { renderReportHtml, type ReportItem } from '../src/report';
+import { timeAsync } from './preprocess';
 import type { BenchSection } from './types';
 
 const SIZES = [
@@ -28,17 +28,6 @@ function frame(width: number, height: number): RawImage {
     for (let x = 0; x < width; x++)
       data.set([(x * 255) / width, (y * 255) / height, ((x ^ y) * 7) & 255], (y * width + x) * 3);
   return { kind: 'raw', width, height, encoding: 'bgr8', step: width * 3, data };
-}
-
-async function timeAsync(iterations: number, fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 3; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(samples);
 }
 
 /** Iterations per measurement; EDGENEXT_BENCH_ANNOTATE_ITERATIONS shortens a check run. */

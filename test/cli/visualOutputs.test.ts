@@ -7,10 +7,10 @@ import { runClassify, type ClassifyCommandOptions } from '../../src/cli/commands
 import { runReplayCommand, type OpenReplayClassifier } from '../../src/cli/commands/replay';
 import { ResultViews } from '../../src/cli/resultViews';
 import { openBag } from '../../src/bag';
-import { encodeCompressed } from '../../src/image';
 import { decodeImageMessage } from '../../src/messages';
 import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
 import { fakeClassifier } from '../replay/fakeClassifier';
+import { writeGrayPng } from '../support/grayPng';
 import { FIXTURE_IMAGES, REPO_ROOT } from '../support/paths';
 
 const DEMO = path.join(REPO_ROOT, 'demo/edgenext_demo');
@@ -120,18 +120,7 @@ describe('ResultViews', () => {
 describe('classify --annotate / --report', () => {
   it('writes annotated JPEGs and a report; failed inputs appear as errors; emulator results get their banner', async () => {
     const gray = path.join(tmp, 'gray.png');
-    const png = await encodeCompressed(
-      {
-        kind: 'raw',
-        width: 320,
-        height: 240,
-        encoding: 'rgb8',
-        step: 960,
-        data: new Uint8Array(320 * 240 * 3).fill(128),
-      },
-      'png',
-    );
-    writeFileSync(gray, png.data);
+    await writeGrayPng(gray);
     const broken = path.join(FIXTURE_IMAGES, 'edge');
     const annotate = path.join(tmp, 'classify-annotated');
     const report = path.join(tmp, 'classify.html');

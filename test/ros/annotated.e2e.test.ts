@@ -3,7 +3,7 @@
  * header / size / encoding, pixels changed only where the overlay goes, the label drawn, the rate limit, and a
  * failing font that leaves classification untouched and is counted.
  */
-import type { RosDiagnosticArray, RosEdgenextClassification } from '../../src/messages';
+import type { RosDiagnosticArray, RosEdgenextClassification, RosImage } from '../../src/messages';
 import { layoutOverlay } from '../../src/annotate';
 import { uniformFrame, type Rgb } from './support/frames';
 import { PARAMS_FILE, rosArgs, stampOf, startHarness, type Harness } from './support/harness';
@@ -12,16 +12,15 @@ const IMAGE = 'sensor_msgs/msg/Image';
 const RESULT = 'edgenext/msg/Classification';
 const ANNOTATED = '/classifier/image_annotated';
 const STATUS = 'classifier: image_annotated';
+const NOTHING_COUNTED = {
+  published: '0',
+  'dropped.rate_limit': '0',
+  'dropped.busy': '0',
+  'dropped.frame_gone': '0',
+  failed: '0',
+};
 
-interface ImageMsg {
-  header: { stamp: { sec: number; nanosec: number }; frame_id: string };
-  height: number;
-  width: number;
-  encoding: string;
-  is_bigendian: number;
-  step: number;
-  data: Uint8Array;
-}
+type ImageMsg = RosImage;
 
 let harness: Harness | undefined;
 
@@ -93,13 +92,7 @@ describe('~/image_annotated', () => {
     expect(results.map((r) => r.labels[0])).toEqual(['red', 'green']);
     const status = await annotatedStatus(h, () => true);
     expect(status.message).toBe('off (publish_annotated is false)');
-    expect(status.values).toEqual({
-      published: '0',
-      'dropped.rate_limit': '0',
-      'dropped.busy': '0',
-      'dropped.frame_gone': '0',
-      failed: '0',
-    });
+    expect(status.values).toEqual(NOTHING_COUNTED);
     expect(annotated.messages).toEqual([]);
   });
 
@@ -112,13 +105,7 @@ describe('~/image_annotated', () => {
     ]);
     const status = await annotatedStatus(h, () => true);
     // Nothing drawn, and no result even looked for its frame (none was remembered).
-    expect(status.values).toEqual({
-      published: '0',
-      'dropped.rate_limit': '0',
-      'dropped.busy': '0',
-      'dropped.frame_gone': '0',
-      failed: '0',
-    });
+    expect(status.values).toEqual(NOTHING_COUNTED);
   });
 
   it('publishes the frame with its header, size and encoding, changed only where the overlay goes, with the label drawn', async () => {
