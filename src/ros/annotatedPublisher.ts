@@ -9,7 +9,7 @@ import type { Classification } from '../core/classification';
 import { errorMessage } from '../core/errors';
 import { stampToNs, type FrameHeader, type ImageInput } from '../core/image';
 import type { RosDiagnosticStatus } from '../messages';
-import { DiagnosticLevels } from './diagnostics';
+import { DiagnosticLevels, kv } from './diagnostics';
 import type { RclPublisher } from './rcl';
 
 export const ANNOTATED_TOPIC = '~/image_annotated';
@@ -184,7 +184,6 @@ export class AnnotatedPublisher {
       : failedInPeriod > 0
         ? `${failedInPeriod} annotated images failed in the last period: ${this.#lastError}`
         : `${c.published} published`;
-    const kv = (key: string, value: number): { key: string; value: string } => ({ key, value: String(value) });
     return {
       level,
       name: `${nodeName}: image_annotated`,
