@@ -6,8 +6,8 @@ import { rgbToEncoding } from '../image/rgbToEncoding';
 import { sharp } from '../image/sharp';
 import { toRgb8 } from '../image/toRgb8';
 import type { AnnotationFont } from './annotationFont';
-import { drawOverlay, type AnnotatedRgb } from './drawOverlay';
-import type { AnnotationContent, Rect } from './overlayLayout';
+import { drawOverlay } from './drawOverlay';
+import { layoutOverlay, type AnnotationContent, type Rect } from './overlayLayout';
 
 /**
  * Encodings an annotated frame is written back in, byte for byte outside the overlay (mono8 stays mono8: the overlay
@@ -23,39 +23,45 @@ export async function frameToRgb(image: ImageInput): Promise<RawImage> {
   return image.encoding === 'rgb8' && image.step === image.width * 3 ? image : toRgb8(image);
 }
 
-function cropRgb(rgb: RawImage, region: Rect): RawImage {
-  const out = new Uint8Array(region.width * region.height * 3);
+/** The region's pixels of a packed frame, as a tightly packed frame of the same encoding. */
+function cropPacked(source: RawImage, region: Rect, bpp: number): RawImage {
+  const rowBytes = region.width * bpp;
+  const data = new Uint8Array(rowBytes * region.height);
   for (let y = 0; y < region.height; y++) {
-    const from = (region.top + y) * rgb.step + region.left * 3;
-    out.set(rgb.data.subarray(from, from + region.width * 3), y * region.width * 3);
+    const from = (region.top + y) * source.step + region.left * bpp;
+    data.set(source.data.subarray(from, from + rowBytes), y * rowBytes);
   }
-  return {
-    kind: 'raw',
-    width: region.width,
-    height: region.height,
-    encoding: 'rgb8',
-    step: region.width * 3,
-    data: out,
-  };
+  return { ...source, width: region.width, height: region.height, step: rowBytes, data };
 }
 
-/** The source frame with the region replaced: same encoding, step and padding bytes as the source. */
-function writeBack(source: RawImage, annotated: AnnotatedRgb): RawImage {
-  const { region } = annotated;
-  const encoded = rgbToEncoding(cropRgb(annotated.image, region), source.encoding);
-  const bpp = bytesPerPixel(validateRawImage(source).encoding);
+/**
+ * Packed encodings: only the region is converted, drawn and written back into a copy of the frame (same encoding,
+ * step and padding; alpha kept), so the cost follows the overlay's size, not the frame's.
+ */
+async function annotatePacked(
+  source: RawImage,
+  content: AnnotationContent,
+  font: AnnotationFont,
+): Promise<AnnotatedFrame> {
+  const layout = validateRawImage(source);
+  const bpp = bytesPerPixel(layout.encoding);
+  const overlay = layoutOverlay(source.width, source.height, content);
+  const { region } = overlay;
+  const crop = cropPacked(source, region, bpp);
+  const drawn = await drawOverlay(toRgb8(crop), content, font, {
+    ...overlay,
+    region: { left: 0, top: 0, width: region.width, height: region.height },
+  });
+  const encoded = rgbToEncoding(drawn.image, source.encoding);
   const data = new Uint8Array(source.data.subarray(0, source.step * source.height));
+  const keepAlpha = source.encoding === 'rgba8' || source.encoding === 'bgra8';
   for (let y = 0; y < region.height; y++) {
     const row = encoded.data.subarray(y * encoded.step, y * encoded.step + region.width * bpp);
-    if (source.encoding === 'rgba8' || source.encoding === 'bgra8') {
-      // Keep the source's alpha: only colour is drawn.
-      const base = (region.top + y) * source.step + region.left * 4;
-      for (let x = 0; x < region.width; x++) data.set(row.subarray(x * 4, x * 4 + 3), base + x * 4);
-    } else {
-      data.set(row, (region.top + y) * source.step + region.left * bpp);
-    }
+    const base = (region.top + y) * source.step + region.left * bpp;
+    if (!keepAlpha) data.set(row, base);
+    else for (let x = 0; x < region.width; x++) data.set(row.subarray(x * 4, x * 4 + 3), base + x * 4);
   }
-  return { ...source, data };
+  return { image: { ...source, data }, region };
 }
 
 export interface AnnotatedFrame {
@@ -74,12 +80,8 @@ export async function annotateFrame(
   content: AnnotationContent,
   font: AnnotationFont,
 ): Promise<AnnotatedFrame> {
-  const rgb = await frameToRgb(image);
-  const annotated = await drawOverlay(rgb, content, font);
-  // A tightly packed rgb8 source is already what drawOverlay returns.
-  if (image.kind === 'raw' && WRITE_BACK_ENCODINGS.has(image.encoding) && rgb !== image)
-    return { image: writeBack(image, annotated), region: annotated.region };
-  return annotated;
+  if (image.kind === 'raw' && WRITE_BACK_ENCODINGS.has(image.encoding)) return annotatePacked(image, content, font);
+  return drawOverlay(await frameToRgb(image), content, font);
 }
 
 async function toJpeg(rgb: RawImage, quality: number, maxSide?: number): Promise<Buffer> {

@@ -94,16 +94,17 @@ export interface AnnotatedRgb {
 }
 
 /**
- * Draws the top-k labels and scores (with bars) and the synthetic / emulator / unknown banners on an rgb8 image.
- * Throws 'font_missing' (see resolveAnnotationFont) and 'invalid_argument' for an image that is not rgb8.
+ * Draws the top-k labels and scores (with bars) and the synthetic / emulator / unknown banners on an rgb8 image,
+ * where `layout` says (default: layoutOverlay for the image's size). Throws 'font_missing' (see resolveAnnotationFont) and 'invalid_argument' for an image that is not rgb8.
  */
 export async function drawOverlay(
   rgb: RawImage,
   content: AnnotationContent,
   font: AnnotationFont,
+  layout?: OverlayLayout,
 ): Promise<AnnotatedRgb> {
-  const layout = assertRgb8(rgb, 'drawOverlay');
-  const overlay = layoutOverlay(layout.width, layout.height, content);
+  const { width, height } = assertRgb8(rgb, 'drawOverlay');
+  const overlay = layout ?? layoutOverlay(width, height, content);
   const { region } = overlay;
   const texts = await Promise.all(overlay.rows.map((row) => textOverlay(row, overlay, font)));
   const composites: OverlayInput[] = [
@@ -112,7 +113,7 @@ export async function drawOverlay(
   ];
   try {
     const { data, info } = await sharp(rgb.data, {
-      raw: { width: layout.width, height: layout.height, channels: 3 },
+      raw: { width, height, channels: 3 },
     })
       .composite(composites)
       .removeAlpha()
