@@ -5,6 +5,7 @@
  */
 import type { RosDiagnosticArray, RosEdgenextClassification, RosImage } from '../../src/messages';
 import { layoutOverlay } from '../../src/annotate';
+import { Parameter } from './double/rclnodejsDouble';
 import { uniformFrame, type Rgb } from './support/frames';
 import { PARAMS_FILE, rosArgs, stampOf, startHarness, type Harness } from './support/harness';
 
@@ -94,6 +95,33 @@ describe('~/image_annotated', () => {
     expect(status.message).toBe('off (publish_annotated is false)');
     expect(status.values).toEqual(NOTHING_COUNTED);
     expect(annotated.messages).toEqual([]);
+  });
+
+  it('is switched on and off live with ros2 param set; bad values are refused with the reason', async () => {
+    const h = await start();
+    const [rosNode] = [...h.double.nodes];
+    if (rosNode === undefined) throw new Error('no node');
+    const annotated = h.double.graph.probe<ImageMsg>(ANNOTATED, IMAGE);
+    await classifyFrames(h, [[255, 0, 0]]);
+    expect(rosNode.setParameter(new Parameter('publish_annotated', 1, true))).toEqual({ successful: true, reason: '' });
+    // The descriptor's range refuses it first (rclnodejs' own wording).
+    expect(rosNode.setParameter(new Parameter('annotated_max_rate', 3, 0.0))).toEqual({
+      successful: false,
+      reason: 'Parameter annotated_max_rate value 0 is out of range',
+    });
+    expect(rosNode.setParameter(new Parameter('publish_annotated', 2, 1n))).toMatchObject({ successful: false });
+    const camera = h.double.graph.publisher('/cam/image_raw', IMAGE);
+    camera.publish(frameMsg([0, 255, 0], 7));
+    const [image] = await annotated.waitFor(1);
+    expect(image?.header.frame_id).toBe('cam_7');
+    expect(rosNode.setParameter(new Parameter('publish_annotated', 1, false))).toEqual({
+      successful: true,
+      reason: '',
+    });
+    camera.publish(frameMsg([0, 0, 255], 8));
+    await annotatedStatus(h, (v) => v.published === '1');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(annotated.messages).toHaveLength(1);
   });
 
   it('does no work while nobody subscribes', async () => {
