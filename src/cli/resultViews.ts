@@ -85,6 +85,7 @@ export class ResultViews {
   #annotated = 0;
   readonly #stems = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
   readonly #problems: string[] = [];
 
   private constructor(options: ResultViewsOptions, font: AnnotationFont | undefined) {
@@ -190,8 +191,12 @@ export class ResultViews {
       latencyMs: c.timings.totalAgeMs,
       arrivedMs: performance.now(),
     };
+    this.#queued += 1;
     this.#queue = this.#queue
       .then(() => this.add(item))
+      .finally(() => {
+        this.#queued -= 1;
+      })
       .then(
         (problem) => {
           if (problem !== undefined) this.#problems.push(`${item.name}: ${problem}`);
@@ -200,6 +205,14 @@ export class ResultViews {
           this.#problems.push(`${item.name}: ${errorMessage(error)}`);
         },
       );
+  }
+
+  /**
+   * Replay's beforeFeed: holds the bag back while `maxQueued` results (each holding its frame) wait to be drawn,
+   * so memory stays bounded when drawing is slower than inference.
+   */
+  async backpressure(maxQueued = 8): Promise<void> {
+    if (this.#queued >= maxQueued) await this.#queue;
   }
 
   /** Waits for queued work; returns one line per item that could not be written. */

@@ -208,6 +208,7 @@ async function runReplay(
     )) {
       const state = states.get(message.topic);
       if (state === undefined) continue;
+      await options.beforeFeed?.();
       state.read += 1;
       read += 1;
       if (pace.mode === 'rate') {

@@ -57,6 +57,8 @@ export interface ReplayOptions {
   readonly onResult?: (result: ReplayResult) => void;
   /** Hand each result its frame (ReplayResult.image). Default false: frames are released once fed. */
   readonly keepImages?: boolean;
+  /** Awaited before each frame is fed: lets a slow consumer of results (annotated files) hold replay back. */
+  readonly beforeFeed?: () => Promise<void>;
 }
 
 export interface TopicSummary {

@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { runClassify, type ClassifyCommandOptions } from '../../src/cli/commands/classify';
 import { runReplayCommand, type OpenReplayClassifier } from '../../src/cli/commands/replay';
 import { ResultViews } from '../../src/cli/resultViews';
+import { readImageFile } from '../../src/image';
+import { replayBag } from '../../src/replay';
 import { openBag } from '../../src/bag';
 import { decodeImageMessage } from '../../src/messages';
 import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
@@ -114,6 +116,57 @@ describe('ResultViews', () => {
     expect(shown).toBeLessThanOrEqual(200);
     expect(html).toContain(`Showing ${shown} of 250 (evenly sampled`);
     expect(html).toContain('<div class="name">frame 0</div>');
+  });
+});
+
+describe('holding replay back while annotated files are written', () => {
+  it('replayBag awaits beforeFeed before every frame', async () => {
+    let fed = 0;
+    let results = 0;
+    let mostAhead = 0;
+    const classifier = fakeClassifier();
+    const summary = await replayBag(
+      {
+        bagPath: DEMO,
+        pace: { mode: 'max_speed' },
+        onResult: () => {
+          results += 1;
+        },
+        // Lets a frame in only once every earlier frame has its result: at most one ahead.
+        beforeFeed: async () => {
+          while (results < fed) await new Promise((resolve) => setTimeout(resolve, 1));
+          fed += 1;
+          mostAhead = Math.max(mostAhead, fed - results);
+        },
+      },
+      classifier,
+    );
+    expect(fed).toBe(42);
+    expect(summary.classified).toBe(42);
+    expect(mostAhead).toBe(1);
+  });
+
+  it('backpressure() waits for the queued drawings once `maxQueued` are waiting', async () => {
+    const views = await ResultViews.create({
+      annotateDir: path.join(tmp, 'held'),
+      title: 't',
+      card: { modelName: 'm', backend: 'onnx', syntheticWeights: true },
+    });
+    const jpeg = await readImageFile(path.join(FIXTURE_IMAGES, 'Zebra.jpg'));
+    const classification = {
+      source: '/cam',
+      header: { stamp: { sec: 1, nanosec: 0 }, frameId: 'f' },
+      topK: [{ classId: 1, label: 'a', score: 0.5 }],
+      unknown: false,
+      timings: { queueMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, totalAgeMs: 1 },
+    };
+    for (let i = 0; i < 3; i++)
+      views.enqueueReplayResult({ topic: '/cam', logTimeNs: BigInt(i), classification, image: jpeg });
+    await views.backpressure(4);
+    expect(views.annotated).toBeLessThan(3);
+    await views.backpressure(3);
+    expect(views.annotated).toBe(3);
+    expect(await views.settle()).toEqual([]);
   });
 });
 

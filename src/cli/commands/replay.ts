@@ -139,7 +139,11 @@ export async function runReplayCommand(
         topK,
         ...(options.topics !== undefined && options.topics.length > 0 && { topics: options.topics }),
         ...(options.noOut !== true && { out: resultsPrefix(options.out ?? 'results', bagPath) }),
-        ...(views !== undefined && { keepImages: true, onResult: (r) => views.enqueueReplayResult(r) }),
+        ...(views !== undefined && {
+          keepImages: true,
+          onResult: (r) => views.enqueueReplayResult(r),
+          beforeFeed: () => views.backpressure(),
+        }),
         onProgress: (p) => {
           if (bar === undefined) return;
           if (!started) {
