@@ -467,7 +467,12 @@ export function validateParameterChanges(parameters: readonly RclParameter[]): {
     const spec = parameterSpec(parameter.name);
     if (spec === undefined) continue;
     if (!spec.live)
-      return { successful: false, reason: `parameter ${spec.name} is read-only: restart the node to change it` };
+      return {
+        successful: false,
+        reason:
+          `parameter ${spec.name} is read-only while the node runs: restart the node with the new value ` +
+          `(-p ${spec.name}:=<value>, the params file, or the launch argument)`,
+      };
     const converted = convertParameter(spec, parameter.type, parameter.value);
     if ('reason' in converted) return { successful: false, reason: converted.reason };
   }

@@ -104,10 +104,9 @@ describe('~/image_annotated', () => {
     const annotated = h.double.graph.probe<ImageMsg>(ANNOTATED, IMAGE);
     await classifyFrames(h, [[255, 0, 0]]);
     expect(rosNode.setParameter(new Parameter('publish_annotated', 1, true))).toEqual({ successful: true, reason: '' });
-    // The descriptor's range refuses it first (rclnodejs' own wording).
     expect(rosNode.setParameter(new Parameter('annotated_max_rate', 3, 0.0))).toEqual({
       successful: false,
-      reason: 'Parameter annotated_max_rate value 0 is out of range',
+      reason: 'parameter annotated_max_rate = 0 is out of range [0.1, 120]',
     });
     expect(rosNode.setParameter(new Parameter('publish_annotated', 2, 1n))).toMatchObject({ successful: false });
     const camera = h.double.graph.publisher('/cam/image_raw', IMAGE);
