@@ -16,6 +16,7 @@ const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   pipeline: () => import('./pipeline'),
   replay: () => import('./replay'),
   zooTable: () => import('./zooTable'),
+  annotate: () => import('./annotate'),
 };
 
 function machineDescription(): string {

@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import { openBag, type BagReader } from '../bag';
 import type { Classification } from '../core/classification';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
-import { stampToNs } from '../core/image';
+import { stampToNs, type ImageInput } from '../core/image';
 import { decodeImageMessage, isImageType } from '../messages';
 import { createPipeline, validatePipelineOptions, type Frame, type PipelineOptions } from '../pipeline';
 import { nearestRankPercentile as percentile } from '../core/percentile';
@@ -30,7 +30,7 @@ interface TopicState {
   readonly type: string;
   readonly frames$: Subject<Frame>;
   /** Fed frames not yet matched to a result, in order (the pipeline publishes per topic in frame order). */
-  readonly pending: { stampNs: bigint; frameId: string; logTimeNs: bigint }[];
+  readonly pending: { stampNs: bigint; frameId: string; logTimeNs: bigint; image?: ImageInput }[];
   read: number;
   fed: number;
   malformed: number;
@@ -149,7 +149,12 @@ async function runReplay(
     let entry = state.pending.shift();
     while (entry !== undefined && !(entry.stampNs === stampNs && entry.frameId === c.header.frameId))
       entry = state.pending.shift();
-    const result: ReplayResult = { topic: state.topic, logTimeNs: entry?.logTimeNs ?? stampNs, classification: c };
+    const result: ReplayResult = {
+      topic: state.topic,
+      logTimeNs: entry?.logTimeNs ?? stampNs,
+      classification: c,
+      ...(entry?.image !== undefined && { image: entry.image }),
+    };
     state.classified += 1;
     classified += 1;
     latencies.push(c.timings.totalAgeMs);
@@ -203,6 +208,7 @@ async function runReplay(
     )) {
       const state = states.get(message.topic);
       if (state === undefined) continue;
+      await options.beforeFeed?.();
       state.read += 1;
       read += 1;
       if (pace.mode === 'rate') {
@@ -228,6 +234,7 @@ async function runReplay(
         stampNs: stampToNs(decoded.header.stamp),
         frameId: decoded.header.frameId,
         logTimeNs: message.logTimeNs,
+        ...(options.keepImages === true && { image: decoded.image }),
       });
       state.fed += 1;
       state.frames$.next({

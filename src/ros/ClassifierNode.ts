@@ -22,6 +22,7 @@ import { ParameterTypes, QosNumbers, type Rcl, type RclNode, type RclPublisher }
 import { RateLimitedLog } from '../core/rateLimitedLog';
 import { ScoreSmoother } from './ScoreSmoother';
 import { SimClock } from './simClock';
+import { AnnotatedPublisher, ANNOTATED_TOPIC, ANNOTATED_TYPE } from './annotatedPublisher';
 
 export const IMAGE_TYPE = 'sensor_msgs/msg/Image';
 export const COMPRESSED_IMAGE_TYPE = 'sensor_msgs/msg/CompressedImage';
@@ -133,6 +134,7 @@ export class ClassifierNode {
   #publishErrors = 0;
   #callbackErrors = 0;
   #stopping: Promise<void> | undefined;
+  #annotated: AnnotatedPublisher | undefined;
 
   private constructor(
     rcl: Rcl,
@@ -296,6 +298,13 @@ export class ClassifierNode {
       'diagnostics',
       node.createPublisher(OUTPUT_TYPES.diagnostics, OUTPUT_TOPICS.diagnostics, { qos: reliable }),
     );
+    this.#annotated = new AnnotatedPublisher({
+      publisher: node.createPublisher(ANNOTATED_TYPE, ANNOTATED_TOPIC, { qos: reliable }),
+      settings: () => this.#settings,
+      card: () => this.#classifier?.card,
+      clock: this.#clock,
+      onFailure: (line) => this.#log.report('annotated', line, this.#clock()),
+    });
     try {
       this.#publishers.set(
         'visionClassification',
@@ -406,6 +415,7 @@ export class ClassifierNode {
         this.#log.report(`decode:${topic}`, `dropped a ${type} on ${topic}: ${errorMessage(error)}`, this.#clock());
         return;
       }
+      this.#annotated?.rememberFrame(topic, decoded.header, decoded.image);
       frames.next({ source: topic, header: decoded.header, receiveTimeMs: this.#rosNowMs(), image: decoded.image });
     } catch (error) {
       this.#callbackErrors++;
@@ -425,6 +435,7 @@ export class ClassifierNode {
         const smoothed: Classification = { ...result, topK, unknown: best < this.#settings.scoreThreshold };
         this.#publish('smoothed', toEdgenextClassificationMsg(smoothed, producer));
       }
+      this.#annotated?.offer(result);
     } catch (error) {
       this.#callbackErrors++;
       this.#safeLog('error', `publishing a result from ${result.source} failed: ${errorMessage(error)}`);
@@ -444,20 +455,19 @@ export class ClassifierNode {
       if (pipeline === undefined || card === undefined || this.#stopping !== undefined) return;
       const current = pipeline.stats();
       const rejections = new Map(this.#rejections);
-      this.#publish(
-        'diagnostics',
-        buildDiagnostics({
-          nodeName: this.#node.name(),
-          stamp: this.#now(),
-          modelName: card.modelName,
-          backendKind: card.backend,
-          current,
-          ...(this.#previousStats !== undefined ? { previous: this.#previousStats } : {}),
-          rejections,
-          ...(this.#previousRejections !== undefined ? { previousRejections: this.#previousRejections } : {}),
-          dropWarnRatio: this.#settings.dropWarnRatio,
-        }),
-      );
+      const diagnostics = buildDiagnostics({
+        nodeName: this.#node.name(),
+        stamp: this.#now(),
+        modelName: card.modelName,
+        backendKind: card.backend,
+        current,
+        ...(this.#previousStats !== undefined ? { previous: this.#previousStats } : {}),
+        rejections,
+        ...(this.#previousRejections !== undefined ? { previousRejections: this.#previousRejections } : {}),
+        dropWarnRatio: this.#settings.dropWarnRatio,
+      });
+      if (this.#annotated !== undefined) diagnostics.status.push(this.#annotated.diagnosticStatus(this.#node.name()));
+      this.#publish('diagnostics', diagnostics);
       this.#previousStats = current;
       this.#previousRejections = rejections;
     } catch (error) {
@@ -557,6 +567,7 @@ export class ClassifierNode {
       this.#pipeline?.shutdown({ timeoutMs: this.#options.drainTimeoutMs ?? 1500 }),
     );
     await step('unsubscribing from results', () => this.#resultsSubscription?.unsubscribe());
+    await step('finishing the annotated image', () => this.#annotated?.idle());
     await step('summarising', () => this.#logStopSummary());
     await step('closing the backend', () => this.#classifier?.close());
     await step('destroying the node', () => this.#node.destroy());

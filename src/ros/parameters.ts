@@ -45,9 +45,11 @@ export interface NodeSettings {
   readonly diagnosticsPeriodS: number;
   readonly dropWarnRatio: number;
   readonly smoothingAlpha: number;
+  readonly publishAnnotated: boolean;
+  readonly annotatedMaxRate: number;
 }
 
-type Kind = 'integer' | 'double' | 'string' | 'string_array';
+type Kind = 'bool' | 'integer' | 'double' | 'string' | 'string_array';
 
 interface SpecBase<K extends keyof NodeSettings> {
   readonly name: string;
@@ -58,6 +60,7 @@ interface SpecBase<K extends keyof NodeSettings> {
 }
 
 export type ParameterSpec =
+  | (SpecBase<keyof NodeSettings> & { readonly kind: 'bool'; readonly default: boolean })
   | (SpecBase<keyof NodeSettings> & {
       readonly kind: 'integer';
       readonly default: number;
@@ -302,6 +305,24 @@ export const PARAMETER_SPECS: readonly ParameterSpec[] = [
     live: true,
     description: 'EMA weight of the newest scores on ~/classification/smoothed; 0 = smoothing off',
   },
+  {
+    name: 'publish_annotated',
+    key: 'publishAnnotated',
+    kind: 'bool',
+    default: false,
+    live: true,
+    description: 'Publish ~/image_annotated (the frame with its top-k drawn) while someone subscribes',
+  },
+  {
+    name: 'annotated_max_rate',
+    key: 'annotatedMaxRate',
+    kind: 'double',
+    default: 5.0,
+    min: 0.1,
+    max: 120,
+    live: true,
+    description: 'Most ~/image_annotated images per second (all cameras together); results beyond it are not drawn',
+  },
 ];
 
 const SPEC_BY_NAME = new Map(PARAMETER_SPECS.map((spec) => [spec.name, spec]));
@@ -312,6 +333,8 @@ export function parameterSpec(name: string): ParameterSpec | undefined {
 
 function rosType(kind: Kind): DeclaredParameterType {
   switch (kind) {
+    case 'bool':
+      return ParameterTypes.bool;
     case 'integer':
       return ParameterTypes.integer;
     case 'double':
@@ -359,6 +382,9 @@ export function convertParameter(
     };
   }
   switch (spec.kind) {
+    case 'bool':
+      if (typeof value !== 'boolean') return { reason: `parameter ${spec.name} must be true or false` };
+      return { value };
     case 'integer':
     case 'double': {
       const n = typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number.NaN;
@@ -399,8 +425,10 @@ function rangeFor(rcl: Rcl, spec: ParameterSpec): RclRange | undefined {
   return undefined;
 }
 
-function defaultValue(spec: ParameterSpec): bigint | number | string | string[] {
+function defaultValue(spec: ParameterSpec): boolean | bigint | number | string | string[] {
   switch (spec.kind) {
+    case 'bool':
+      return spec.default;
     case 'integer':
       return BigInt(spec.default);
     case 'double':
