@@ -7,9 +7,9 @@ usage: probe.py <spec.json>   prints one JSON object: {"received": {topic: [mess
 spec: {"subscribe": [{"topic", "type", "reliability"?, "durability"?, "depth"?, "count"?, "omit"?: [field, ...]}],
        "publish": [{"topic", "type", "reliability"?, "durability"?, "depth"?, "subscribers"?: 1, "period_s"?: 0.05,
                     "messages": [{field: value, ..., "data_file"?: path}]}],
-       "start_delay_s"?: 0, "timeout_s"?: 30, "linger_s"?: 0}
-A subscription with a count ends the run once it has that many messages; without one it records until the timeout
-(or linger_s after the last publish).
+       "start_delay_s"?: 0, "settle_s"?: 0.5, "timeout_s"?: 30, "linger_s"?: 0}
+After the last publish the probe records for linger_s, then until every subscription with a count has that many
+messages (or, with no counts and no linger_s, until the timeout).
 """
 import array
 import json
@@ -83,24 +83,33 @@ def main(spec_file):
 
     start_delay = time.monotonic() + spec.get('start_delay_s', 0)
     spin_until(lambda: time.monotonic() >= start_delay)
+    publishers = []
     for entry in spec.get('publish', []):
         message_type = get_message(entry['type'])
-        publisher = node.create_publisher(message_type, entry['topic'], qos(entry, 'best_effort'))
+        publishers.append((entry, message_type, node.create_publisher(message_type, entry['topic'], qos(entry, 'best_effort'))))
+    for entry, _, publisher in publishers:
         spin_until(lambda: publisher.get_subscription_count() >= entry.get('subscribers', 1))
         if publisher.get_subscription_count() < entry.get('subscribers', 1):
             print(json.dumps({'error': 'no subscriber on %s' % entry['topic']}))
             return 3
+    if publishers:
+        # Our side sees the subscriber before the subscriber's side has matched us: a best-effort message sent in
+        # between is lost. Let discovery finish both ways first.
+        settle = time.monotonic() + spec.get('settle_s', 0.5)
+        spin_until(lambda: time.monotonic() >= settle)
+    for entry, message_type, publisher in publishers:
         published[entry['topic']] = 0
         for fields in entry['messages']:
             publisher.publish(build(message_type, fields))
             published[entry['topic']] += 1
             until = time.monotonic() + entry.get('period_s', 0.05)
             spin_until(lambda: time.monotonic() >= until)
-    if spec.get('linger_s') is not None and not any('count' in e for e in spec.get('subscribe', [])):
-        linger = time.monotonic() + spec['linger_s']
-        spin_until(lambda: time.monotonic() >= linger)
-    else:
+    linger = time.monotonic() + spec.get('linger_s', 0)
+    spin_until(lambda: time.monotonic() >= linger)
+    if any('count' in e for e in spec.get('subscribe', [])):
         spin_until(counts_reached)
+    elif 'linger_s' not in spec:
+        spin_until(lambda: False)  # record until the timeout
     print(json.dumps({'received': received, 'published': published}))
     node.destroy_node()
     rclpy.shutdown()

@@ -19,6 +19,8 @@ export interface ProbeSpec {
     ProbeTopic & { subscribers?: number; period_s?: number; messages: ReadonlyArray<Record<string, unknown>> }
   >;
   readonly start_delay_s?: number;
+  /** Seconds between the publishers seeing their subscribers and the first message. Default 0.5. */
+  readonly settle_s?: number;
   readonly timeout_s?: number;
   readonly linger_s?: number;
 }
