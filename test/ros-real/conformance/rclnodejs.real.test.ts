@@ -1,0 +1,31 @@
+/**
+ * The conformance scenarios against real rclnodejs 2.2.0 on the sourced ROS 2 (see scenarios.ts): the double is
+ * held to the same recorded observations by double.conformance.test.ts, so double == expected == real.
+ * Needs ROS 2 sourced and EDGENEXT_RCLNODEJS_DIR pointing at an rclnodejs built against it.
+ */
+import { expectedFatalOutcomes, expectedObservations } from './expectedObservations';
+import { realRclnodejsDir, runRealScenarios, type RealRun } from './realRunner';
+import { fatalScenarios, scenarios } from './scenarios';
+
+const rclDir = realRclnodejsDir();
+if (process.env.ROS_DISTRO === undefined || rclDir === undefined) {
+  throw new Error(
+    'the real-ROS conformance suite needs ROS 2 sourced (source /opt/ros2/ros2-env.sh) and EDGENEXT_RCLNODEJS_DIR ' +
+      'set to an rclnodejs 2.2.0 built against it',
+  );
+}
+
+describe('real rclnodejs conforms to the recorded observations', () => {
+  let run: RealRun;
+  beforeAll(() => {
+    run = runRealScenarios(rclDir, Object.keys(scenarios), Object.keys(fatalScenarios));
+  }, 300_000);
+
+  it.each(Object.keys(scenarios))('%s', (name) => {
+    expect(run.observations[name]).toEqual(expectedObservations[name]);
+  });
+
+  it.each(Object.keys(fatalScenarios))('%s ends the process', (name) => {
+    expect(run.fatal[name]).toEqual(expectedFatalOutcomes[name]);
+  });
+});
