@@ -16,6 +16,7 @@ const context: ScenarioContext = {
     fs.writeFileSync(file, text);
     return file;
   },
+  settleMs: 100,
 };
 
 beforeEach(() => {

@@ -25,6 +25,7 @@ const context = {
     fs.writeFileSync(file, text);
     return file;
   },
+  settleMs: 1500,
 };
 (async () => {
   const out = {};

@@ -63,6 +63,11 @@ export interface ConformanceRcl<Range extends object> {
 export interface ScenarioContext {
   /** Writes `text` to a file in a fresh temporary folder and returns its absolute path. */
   writeFile: (name: string, text: string) => string;
+  /**
+   * How long to wait for deliveries after a publish: generous over real DDS on a busy 2-core machine (1500 ms),
+   * short for the in-process double, whose deliveries are macrotasks.
+   */
+  settleMs: number;
 }
 
 export type Observation = { [key: string]: Json };
@@ -78,8 +83,6 @@ const IMAGE_MSG = 'sensor_msgs/msg/Image';
 const CLOCK_MSG = 'rosgraph_msgs/msg/Clock';
 /** Discovery on loopback takes a few hundred ms; a message published before the match is lost. */
 const MATCH_TIMEOUT_MS = 5000;
-/** How long a scenario waits for deliveries after its last publish (generous on a busy 2-core machine). */
-const SETTLE_MS = 1500;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -140,7 +143,7 @@ function image(data: Uint8Array): object {
  * A RELIABLE subscription gets nothing from a BEST_EFFORT publisher and nothing tells the JS side; a best-effort
  * subscription gets the messages; a reliable publisher reaches both.
  */
-const qosMismatch: Scenario = (rcl) =>
+const qosMismatch: Scenario = (rcl, context) =>
   withContext(rcl, [], async () => {
     const pubNode = new rcl.Node('conf_qos_pub');
     const subNode = new rcl.Node('conf_qos_sub');
@@ -170,7 +173,7 @@ const qosMismatch: Scenario = (rcl) =>
       reliable.publish({ data: `m${i}` });
       await sleep(30);
     }
-    await sleep(SETTLE_MS);
+    await sleep(context.settleMs);
     return {
       subscriptionCount: matched,
       reliableFromBestEffort: received.reliableFromBestEffort,
@@ -357,7 +360,7 @@ const preSetCallbacks: Scenario = (rcl) =>
  * Received `data` is a plain zero-offset Uint8Array; publishing a subarray view sends the first bytes of its
  * backing buffer; a raw subscription gets a Node Buffer.
  */
-const imageBytes: Scenario = (rcl) =>
+const imageBytes: Scenario = (rcl, context) =>
   withContext(rcl, [], async () => {
     const pubNode = new rcl.Node('conf_bytes_pub');
     const subNode = new rcl.Node('conf_bytes_sub');
@@ -383,7 +386,7 @@ const imageBytes: Scenario = (rcl) =>
     publisher.publish(image(backing.subarray(100, 106)));
     await sleep(100);
     publisher.publish(image(new Uint8Array(backing.subarray(100, 106))));
-    await sleep(SETTLE_MS);
+    await sleep(context.settleMs);
     return { subarrayView: received[0] ?? null, freshCopy: received[1] ?? null, raw: raw[0] ?? null };
   });
 
@@ -405,13 +408,13 @@ const simTime: Scenario = (rcl, context) => {
     const reliableClock = clockNode.createPublisher(CLOCK_MSG, '/clock');
     await untilMatched(reliableClock, 1);
     reliableClock.publish({ clock: { sec: 1234, nanosec: 5678 } });
-    await sleep(SETTLE_MS);
+    await sleep(context.settleMs);
     const afterReliableClock = simNode.now().toMsg();
     const bestEffortClock = clockNode.createPublisher(CLOCK_MSG, '/clock', { qos: rcl.QoS.profileSensorData });
     await sleep(500);
     const bestEffortMatched = bestEffortClock.subscriptionCount;
     bestEffortClock.publish({ clock: { sec: 999, nanosec: 1 } });
-    await sleep(SETTLE_MS);
+    await sleep(context.settleMs);
     const wall = wallNode.now().toMsg();
     return {
       useSimTime: describeParameter(simNode.getParameter('use_sim_time')),
@@ -432,7 +435,7 @@ const simTime: Scenario = (rcl, context) => {
  * A throw inside a subscription or timer callback. The real library aborts the process (SIGABRT, exit 134), so the
  * runner runs these each in its own process and reports how it ended; a scenario that returns survived it.
  */
-const subscriptionThrows: Scenario = (rcl) =>
+const subscriptionThrows: Scenario = (rcl, context) =>
   withContext(rcl, [], async () => {
     const node = new rcl.Node('conf_throw_sub');
     node.createSubscription(STRING_MSG, '/conf/throw', {}, () => {
@@ -442,18 +445,18 @@ const subscriptionThrows: Scenario = (rcl) =>
     const publisher = node.createPublisher(STRING_MSG, '/conf/throw');
     await untilMatched(publisher, 1);
     publisher.publish({ data: 'x' });
-    await sleep(SETTLE_MS);
+    await sleep(context.settleMs);
     return { survived: true };
   });
 
-const timerThrows: Scenario = (rcl) =>
+const timerThrows: Scenario = (rcl, context) =>
   withContext(rcl, [], async () => {
     const node = new rcl.Node('conf_throw_timer');
     node.createTimer(50_000_000n, () => {
       throw new Error('boom in timer');
     });
     node.spin();
-    await sleep(SETTLE_MS);
+    await sleep(context.settleMs);
     return { survived: true };
   });
 
