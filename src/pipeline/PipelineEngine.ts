@@ -61,6 +61,8 @@ function defaultClock(scheduler: SchedulerLike | undefined): () => number {
 export class PipelineEngine implements ClassificationPipeline {
   readonly #deps: PipelineDeps;
   readonly #clock: () => number;
+  /** Frame ages only (stamps live in this domain: the ROS clock, sim time under use_sim_time). */
+  readonly #ageClock: () => number;
   readonly #scheduler: SchedulerLike;
   readonly #log: RateLimitedLog;
   readonly #results = new Subject<Classification>();
@@ -93,6 +95,7 @@ export class PipelineEngine implements ClassificationPipeline {
     this.#deps = deps;
     this.#scheduler = deps.scheduler ?? asyncScheduler;
     this.#clock = deps.clock ?? defaultClock(deps.scheduler);
+    this.#ageClock = deps.ageClock ?? this.#clock;
     const logger = deps.logger;
     this.#log = new RateLimitedLog((message) => logger?.warn(message), deps.logWindowMs ?? DEFAULT_LOG_WINDOW_MS);
   }
@@ -230,14 +233,15 @@ export class PipelineEngine implements ClassificationPipeline {
         );
         return;
       }
-      if (this.#isStale(refMs, now)) {
-        this.#countDrop(src, 'stale');
+      const ageNow = this.#ageClock();
+      if (this.#isStale(refMs, ageNow)) {
+        this.#dropStale(src, refMs, ageNow);
         return;
       }
       if (src.queue.length >= src.queue.capacity && this.#options.maxAgeMs > 0) {
         // Stale frames must not keep a fresh one out of a full drop_newest buffer.
-        for (const _stale of src.queue.removeWhere((q) => this.#isStale(this.#refMs(q.frame) ?? 0, now))) {
-          this.#countDrop(src, 'stale');
+        for (const stale of src.queue.removeWhere((q) => this.#isStale(this.#refMs(q.frame) ?? 0, ageNow))) {
+          this.#dropStale(src, this.#refMs(stale.frame) ?? 0, ageNow);
         }
       }
       for (const _evicted of src.queue.push({ frame, enqueuedMs: now })) this.#countDrop(src, 'queue_full');
@@ -312,14 +316,15 @@ export class PipelineEngine implements ClassificationPipeline {
   #takeNext(): WorkItem | undefined {
     const count = this.#sources.length;
     const now = this.#clock();
+    const ageNow = this.#ageClock();
     for (let i = 0; i < count; i += 1) {
       const index = (this.#cursor + i) % count;
       const src = this.#sources[index];
       if (!src) continue;
       for (let queued = src.queue.shift(); queued; queued = src.queue.shift()) {
-        const refMs = this.#refMs(queued.frame) ?? now;
-        if (this.#isStale(refMs, now)) {
-          this.#countDrop(src, 'stale');
+        const refMs = this.#refMs(queued.frame) ?? ageNow;
+        if (this.#isStale(refMs, ageNow)) {
+          this.#dropStale(src, refMs, ageNow);
           continue;
         }
         this.#cursor = (index + 1) % count;
@@ -406,9 +411,12 @@ export class PipelineEngine implements ClassificationPipeline {
     const now = this.#clock();
     if (this.#options.maxAgeMs > 0) {
       const fresh: WorkItem[] = [];
+      const ageNow = this.#ageClock();
       for (const item of this.#prepared) {
-        if (this.#isStale(item.refMs, now)) this.#fail(item, 'stale', undefined);
-        else fresh.push(item);
+        if (this.#isStale(item.refMs, ageNow)) {
+          this.#reportStale(item.src, item.refMs, ageNow);
+          this.#fail(item, 'stale', undefined);
+        } else fresh.push(item);
       }
       if (fresh.length < this.#prepared.length) {
         // Room opened up in the prefetch: let the caller refill it before forming the batch.
@@ -559,6 +567,21 @@ export class PipelineEngine implements ClassificationPipeline {
     src.dropped[cause] += 1;
   }
 
+  #dropStale(src: SourceState, refMs: number, ageNowMs: number): void {
+    this.#countDrop(src, 'stale');
+    this.#reportStale(src, refMs, ageNowMs);
+  }
+
+  /** A stale drop is silent in the statistics alone; a wrong clock (e.g. sim time not followed) must show in the log. */
+  #reportStale(src: SourceState, refMs: number, ageNowMs: number): void {
+    this.#log.report(
+      `${src.name}:stale`,
+      `pipeline: source '${src.name}' dropped a frame as stale: ${Math.round(ageNowMs - refMs)} ms old ` +
+        `(${this.#options.ageReference === 'stamp' ? 'header stamp' : 'receive time'}) > max_age_ms ${this.#options.maxAgeMs}`,
+      this.#clock(),
+    );
+  }
+
   #dropQueued(src: SourceState, cause: DropCause): void {
     for (const _frame of src.queue.clear()) this.#countDrop(src, cause);
   }
@@ -580,7 +603,7 @@ export class PipelineEngine implements ClassificationPipeline {
         preprocessMs: item.preprocessMs,
         inferenceMs: item.inferenceMs,
         postprocessMs,
-        totalAgeMs: now - item.refMs,
+        totalAgeMs: this.#ageClock() - item.refMs,
       };
       src.inflight -= 1;
       src.published += 1;

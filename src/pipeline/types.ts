@@ -66,6 +66,11 @@ export interface PipelineDeps {
   postprocess(logits: Float32Array, topK: number): readonly ClassScore[];
   /** Milliseconds, same domain as frame stamps / receive times. Default: `scheduler.now()` if given, else Date.now. */
   readonly clock?: () => number;
+  /**
+   * Milliseconds in the frames' stamp domain, used only for frame ages (max_age_ms and the total age statistic).
+   * The ROS node passes its ROS clock, which is sim time under use_sim_time. Default: `clock`.
+   */
+  readonly ageClock?: () => number;
   /** Scheduler for the batching and shutdown timers. Default asyncScheduler; tests pass a TestScheduler. */
   readonly scheduler?: SchedulerLike;
   /** Where rate-limited error lines go (first occurrence, then one summary per window). Default: none. */

@@ -40,6 +40,7 @@ export interface NodeSettings {
   readonly bpuLibrary: string;
   readonly bpuPriority: number;
   readonly bpuCoreMask: number;
+  readonly bpuTaskTimeoutMs: number;
   readonly resize: ResizeChoice;
   readonly diagnosticsPeriodS: number;
   readonly dropWarnRatio: number;
@@ -251,6 +252,18 @@ export const PARAMETER_SPECS: readonly ParameterSpec[] = [
     description: 'BPU core mask; 0 = any core',
   },
   {
+    name: 'bpu_task_timeout_ms',
+    key: 'bpuTaskTimeoutMs',
+    kind: 'integer',
+    default: 1000,
+    min: 10,
+    max: 60000,
+    live: false,
+    description:
+      'A BPU task still running after this long counts as hung: its frame is dropped (backend_error) and the node ' +
+      'still stops within about this time plus 0.5 s',
+  },
+  {
     name: 'resize',
     key: 'resize',
     kind: 'string',
@@ -439,7 +452,12 @@ export function validateParameterChanges(parameters: readonly RclParameter[]): {
     const spec = parameterSpec(parameter.name);
     if (spec === undefined) continue;
     if (!spec.live)
-      return { successful: false, reason: `parameter ${spec.name} is read-only: restart the node to change it` };
+      return {
+        successful: false,
+        reason:
+          `parameter ${spec.name} is read-only while the node runs: restart the node with the new value ` +
+          `(-p ${spec.name}:=<value>, the params file, or the launch argument)`,
+      };
     const converted = convertParameter(spec, parameter.type, parameter.value);
     if ('reason' in converted) return { successful: false, reason: converted.reason };
   }

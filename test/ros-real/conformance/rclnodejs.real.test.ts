@@ -1,24 +1,25 @@
 /**
  * The conformance scenarios against real rclnodejs 2.2.0 on the sourced ROS 2 (see scenarios.ts): the double is
  * held to the same recorded observations by double.conformance.test.ts, so double == expected == real.
- * Needs ROS 2 sourced and EDGENEXT_RCLNODEJS_DIR pointing at an rclnodejs built against it.
+ * Runs in `npm run test:ros` (the rclnodejs its globalSetup installed), or alone with ROS 2 sourced and
+ * EDGENEXT_RCLNODEJS_DIR pointing at an rclnodejs built against it.
  */
 import { expectedFatalOutcomes, expectedObservations } from './expectedObservations';
-import { realRclnodejsDir, runRealScenarios, type RealRun } from './realRunner';
+import { findRealRclnodejs, runRealScenarios, type RealRun } from './realRunner';
 import { fatalScenarios, scenarios } from './scenarios';
 
-const rclDir = realRclnodejsDir();
-if (process.env.ROS_DISTRO === undefined || rclDir === undefined) {
+const rcl = findRealRclnodejs();
+if (process.env.ROS_DISTRO === undefined || rcl === undefined) {
   throw new Error(
-    'the real-ROS conformance suite needs ROS 2 sourced (source /opt/ros2/ros2-env.sh) and EDGENEXT_RCLNODEJS_DIR ' +
-      'set to an rclnodejs 2.2.0 built against it',
+    'the rclnodejs conformance test needs ROS 2 sourced (source /opt/ros2/ros2-env.sh) and a real rclnodejs: run it ' +
+      'in npm run test:ros, or set EDGENEXT_RCLNODEJS_DIR to an rclnodejs 2.2.0 built against the sourced ROS 2',
   );
 }
 
 describe('real rclnodejs conforms to the recorded observations', () => {
   let run: RealRun;
   beforeAll(() => {
-    run = runRealScenarios(rclDir, Object.keys(scenarios), Object.keys(fatalScenarios));
+    run = runRealScenarios(rcl, Object.keys(scenarios), Object.keys(fatalScenarios));
   }, 300_000);
 
   it.each(Object.keys(scenarios))('%s', (name) => {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import { CONTEXT_FILE, loadRosContext, rosEnv } from '../support/rosContext';
 import type { FatalOutcome, Observation } from './scenarios';
 
 /** The child: loads rclnodejs and the transpiled scenarios, runs the named ones, writes the observations as JSON. */
@@ -39,18 +40,37 @@ const context = {
 });
 `;
 
-/** This suite's own DDS domain, so it never sees another test file's nodes. */
-const CONFORMANCE_DOMAIN_ID = '64';
-
 export interface RealRun {
   readonly observations: Record<string, Observation>;
   readonly fatal: Record<string, FatalOutcome>;
 }
 
-/** Where the lead's harness (or the developer) put a real rclnodejs built against the sourced ROS. */
-export function realRclnodejsDir(): string | undefined {
-  const dir = process.env.EDGENEXT_RCLNODEJS_DIR;
-  return dir !== undefined && dir !== '' && fs.existsSync(path.join(dir, 'package.json')) ? dir : undefined;
+/** This suite's own DDS domain (the other real-ROS files use 81-85), so it never sees their nodes. */
+export const CONFORMANCE_DOMAIN_ID = 64;
+
+/** A real rclnodejs built against the sourced ROS, and the environment its processes get. */
+export interface RealRclnodejs {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * EDGENEXT_RCLNODEJS_DIR with this process' (sourced) environment, else the rclnodejs that `npm run test:ros`'s
+ * globalSetup installed into the app by docs/ros.md's steps, with that suite's sourced environment.
+ */
+export function findRealRclnodejs(): RealRclnodejs | undefined {
+  const fromEnv = process.env.EDGENEXT_RCLNODEJS_DIR;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return fs.existsSync(path.join(fromEnv, 'package.json'))
+      ? { dir: fromEnv, env: { ...process.env, ROS_DOMAIN_ID: String(CONFORMANCE_DOMAIN_ID) } }
+      : undefined;
+  }
+  if (!fs.existsSync(CONTEXT_FILE)) return undefined;
+  const context = loadRosContext();
+  const dir = path.join(context.appDir, 'node_modules', 'rclnodejs');
+  return fs.existsSync(path.join(dir, 'package.json'))
+    ? { dir, env: rosEnv(context, CONFORMANCE_DOMAIN_ID) }
+    : undefined;
 }
 
 function transpileScenarios(folder: string): string {
@@ -65,7 +85,7 @@ function transpileScenarios(folder: string): string {
 
 function runChild(
   folder: string,
-  args: { scenariosJs: string; rclDir: string; kind: 'plain' | 'fatal'; names: string[] },
+  args: { scenariosJs: string; rcl: RealRclnodejs; kind: 'plain' | 'fatal'; names: string[] },
   timeoutMs: number,
 ) {
   const runner = path.join(folder, 'runner.js');
@@ -73,8 +93,8 @@ function runChild(
   const outFile = path.join(folder, `out-${args.kind}-${args.names.join('-')}.json`);
   const result = spawnSync(
     process.execPath,
-    [runner, args.scenariosJs, args.rclDir, outFile, args.kind, ...args.names],
-    { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ROS_DOMAIN_ID: CONFORMANCE_DOMAIN_ID } },
+    [runner, args.scenariosJs, args.rcl.dir, outFile, args.kind, ...args.names],
+    { encoding: 'utf8', timeout: timeoutMs, env: args.rcl.env },
   );
   return { result, outFile };
 }
@@ -84,11 +104,11 @@ function abortMessage(stderr: string): string | null {
   return /what\(\):\s+(.*)/.exec(stderr)?.[1]?.trim() ?? null;
 }
 
-export function runRealScenarios(rclDir: string, plain: string[], fatal: string[]): RealRun {
+export function runRealScenarios(rcl: RealRclnodejs, plain: string[], fatal: string[]): RealRun {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'conformance-real-'));
   try {
     const scenariosJs = transpileScenarios(folder);
-    const { result, outFile } = runChild(folder, { scenariosJs, rclDir, kind: 'plain', names: plain }, 120_000);
+    const { result, outFile } = runChild(folder, { scenariosJs, rcl, kind: 'plain', names: plain }, 120_000);
     if (result.status !== 0 || !fs.existsSync(outFile)) {
       throw new Error(
         `conformance child failed (status ${result.status}, signal ${result.signal}):\n${result.stderr}${result.stdout}`,
@@ -97,7 +117,7 @@ export function runRealScenarios(rclDir: string, plain: string[], fatal: string[
     const observations = JSON.parse(fs.readFileSync(outFile, 'utf8')) as Record<string, Observation>;
     const fatalOutcomes: Record<string, FatalOutcome> = {};
     for (const name of fatal) {
-      const child = runChild(folder, { scenariosJs, rclDir, kind: 'fatal', names: [name] }, 60_000);
+      const child = runChild(folder, { scenariosJs, rcl, kind: 'fatal', names: [name] }, 60_000);
       const died = child.result.signal === 'SIGABRT' || child.result.status === 134;
       fatalOutcomes[name] = { fatal: died, message: died ? abortMessage(child.result.stderr) : null };
     }

@@ -524,6 +524,13 @@ export class RosGraph {
     return n;
   }
 
+  /** How many publishers (of any process) are advertised on `topic`, as `ros2 topic info` counts them. */
+  publisherCount(topic: string): number {
+    let n = 0;
+    for (const pub of this.#pubs) if (pub.topic === topic) n++;
+    return n;
+  }
+
   /** A publisher outside the node. Default QoS: best effort, volatile, depth 5 (a camera driver). */
   publisher(topic: string, type: string, qos: ProbeOptions = {}): TestPublisher {
     const endpoint: PubEndpoint = {
@@ -927,8 +934,9 @@ export class DoubleNode {
     if (this.#parameters.has(effective.name)) throw new Error(`Parameter(${String(effective)}) already declared.`);
     // Without a descriptor rclnodejs derives one from the (possibly overridden) parameter: its type wins.
     const checked = descriptor ?? new ParameterDescriptor(effective.name, effective.type);
-    const preSet = this.#preSetResult(effective);
-    if (typeof preSet === 'string') throw new Error(preSet);
+    const preSetList = this.#preSetResult([effective]);
+    if (typeof preSetList === 'string') throw new Error(preSetList);
+    const preSet = preSetList[0] ?? effective;
     const refusal = this.#refusal(preSet, checked, 'declare');
     if (refusal !== undefined) throw new Error(refusal);
     for (const cb of this.#onSet) {
@@ -940,15 +948,15 @@ export class DoubleNode {
   }
 
   /** The pre-set pipeline (before any check, on declare and set), or rclnodejs' refusal text. */
-  #preSetResult(parameter: Parameter): Parameter | string {
-    let parameters = [parameter];
+  #preSetResult(requested: Parameter[]): Parameter[] | string {
+    let parameters = requested;
     for (const cb of this.#preSet) {
       const result: unknown = cb(parameters);
       if (!Array.isArray(result)) return 'pre-set parameters callback must return an array of Parameters';
       if (result.length === 0) return 'parameter list is empty after pre-set callback; set rejected';
       parameters = result as Parameter[];
     }
-    return parameters[0] as Parameter;
+    return parameters;
   }
 
   /** rclnodejs' own checks before any on-set callback, with its texts (type and range failures read the same). */
@@ -979,19 +987,28 @@ export class DoubleNode {
     return this.#parameters.get(name)?.descriptor;
   }
 
-  /** What `ros2 param set` does through the parameter service: never throws, returns the verdict. */
-  setParameter(requested: Parameter): SetResult {
-    const parameter = this.#preSetResult(requested);
-    if (typeof parameter === 'string') return { successful: false, reason: parameter };
-    const entry = this.#parameters.get(parameter.name);
-    const refusal = this.#refusal(parameter, entry?.descriptor, 'set');
-    if (entry === undefined || refusal !== undefined) {
-      return { successful: false, reason: refusal ?? `Parameter ${parameter.name} does not  readonly` };
+  /** rclnodejs' `setParameter`: one parameter through `setParameters` (so a wrapper of that sees it too). */
+  setParameter(parameter: Parameter): SetResult {
+    return this.setParameters([parameter])[0] ?? { successful: false, reason: 'no result' };
+  }
+
+  /** What `ros2 param set` does through the parameter service: one atomic set per parameter, never throws. */
+  setParameters(parameters: Parameter[]): SetResult[] {
+    return parameters.map((parameter) => this.setParametersAtomically([parameter]));
+  }
+
+  /** [real-humble] rclnodejs 2.2 `_setParametersAtomically`: pre-set callbacks, its own checks and texts, then callbacks. */
+  setParametersAtomically(requested: Parameter[]): SetResult {
+    const parameters = this.#preSetResult(requested);
+    if (typeof parameters === 'string') return { successful: false, reason: parameters };
+    for (const parameter of parameters) {
+      const refusal = this.#refusal(parameter, this.#parameters.get(parameter.name)?.descriptor, 'set');
+      if (refusal !== undefined) return { successful: false, reason: refusal };
     }
     let result: SetResult = { successful: true, reason: '' };
     this.#ctx.graph.invoke('on-set-parameters', () => {
       for (const cb of this.#onSet) {
-        const r = cb([parameter]);
+        const r = cb(parameters);
         if (!r.successful) {
           result = r;
           return;
@@ -999,10 +1016,13 @@ export class DoubleNode {
       }
     });
     if (!result.successful) return result;
-    entry.parameter = parameter;
-    if (parameter.name === USE_SIM_TIME && parameter.type === PT.bool) this.#useSimTime(parameter.value === true);
+    for (const parameter of parameters) {
+      const entry = this.#parameters.get(parameter.name);
+      if (entry !== undefined) entry.parameter = parameter;
+      if (parameter.name === USE_SIM_TIME && parameter.type === PT.bool) this.#useSimTime(parameter.value === true);
+    }
     this.#ctx.graph.invoke('post-set-parameters', () => {
-      for (const cb of this.#postSet) cb([parameter]);
+      for (const cb of this.#postSet) cb(parameters);
     });
     return result;
   }
