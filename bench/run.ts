@@ -17,6 +17,7 @@ const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   replay: () => import('./replay'),
   zooTable: () => import('./zooTable'),
   annotate: () => import('./annotate'),
+  rosNode: () => import('./rosNode'),
 };
 
 function machineDescription(): string {
