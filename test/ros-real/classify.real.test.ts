@@ -12,7 +12,7 @@ import { openClassifier } from '../../src/runtime/openClassifier';
 import { FIXTURES } from '../support/paths';
 import { makeTestFrames, type TestFrame } from './support/frames';
 import { LaunchedNode } from './support/launchNode';
-import { runProbe } from './support/probe';
+import { ros2, runProbe } from './support/probe';
 import { loadRosContext } from './support/rosContext';
 
 const DOMAIN = 82;
@@ -195,5 +195,32 @@ describe('the node on a real ROS 2 graph', () => {
     expect(value(RAW_TOPIC, 'dropped.malformed')).toBe('1');
     expect(value(RAW_TOPIC, 'dropped.unsupported_encoding')).toBe('1');
     expect(value(COMPRESSED_TOPIC, 'dropped.decode_error')).toBe('1');
+  });
+
+  it('publishes ~/image_annotated once switched on live: the source header, size and encoding, pixels drawn on', async () => {
+    const set = await ros2(context, DOMAIN, ['param', 'set', '/classifier', 'publish_annotated', 'true']);
+    expect(set.output.trim()).toBe('Set parameter successful');
+    const source = frames.find((f) => f.name === 'bgr8') as TestFrame;
+    const header = { stamp: { sec: 1_700_000_300, nanosec: 42 }, frame_id: 'annotated' };
+    const result = await runProbe(context, DOMAIN, {
+      subscribe: [{ topic: '/classifier/image_annotated', type: 'sensor_msgs/msg/Image', count: 1 }],
+      publish: [{ topic: RAW_TOPIC, type: 'sensor_msgs/msg/Image', messages: [{ header, ...source.fields }] }],
+      timeout_s: 20,
+    });
+    const [annotated] = result.received['/classifier/image_annotated'] as Array<{
+      header: typeof header;
+      width: number;
+      height: number;
+      encoding: string;
+      step: number;
+      data: number[];
+    }>;
+    expect(annotated).toMatchObject({ header, width: 96, height: 72, encoding: 'bgr8', step: 96 * 3 });
+    const sent = source.raw?.data ?? new Uint8Array();
+    const changed = annotated?.data.filter((value, i) => value !== sent[i]).length ?? 0;
+    expect(annotated?.data).toHaveLength(sent.length);
+    // The overlay changed part of the frame, not nothing and not everything.
+    expect(changed).toBeGreaterThan(100);
+    expect(changed).toBeLessThan(sent.length);
   });
 });
