@@ -8,15 +8,16 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { ClassScore, Classification } from '../core/classification';
+import type { ClassScore } from '../core/classification';
 import { EdgenextError, ErrorCodes, errorMessage, isEdgenextError } from '../core/errors';
 import { stampToMs } from '../core/image';
 import type { ModelInput } from '../core/preprocessing';
 import { BoundedQueue } from './boundedQueue';
 import { RateLimitedLog } from '../core/rateLimitedLog';
-import { SourceState, type Pending, type WorkItem } from './sourceState';
+import { SourceState, type AnyFrame, type Pending, type WorkItem } from './sourceState';
 import {
   type ClassificationPipeline,
+  type Classified,
   type DropCause,
   type Frame,
   type PipelineDeps,
@@ -58,13 +59,13 @@ function defaultClock(scheduler: SchedulerLike | undefined): () => number {
  * there is room downstream: at most one batch being preprocessed or waiting (the prefetch that overlaps
  * preprocessing with inference) and at most `maxInflight` backend calls. Nothing here grows with the input rate.
  */
-export class PipelineEngine implements ClassificationPipeline {
+export class PipelineEngine<P = undefined> implements ClassificationPipeline<P> {
   readonly #deps: PipelineDeps;
   readonly #clock: () => number;
   readonly #scheduler: SchedulerLike;
   readonly #log: RateLimitedLog;
-  readonly #results = new Subject<Classification>();
-  readonly results: Observable<Classification> = this.#results.asObservable();
+  readonly #results = new Subject<Classified<P>>();
+  readonly results: Observable<Classified<P>> = this.#results.asObservable();
   #options: PipelineOptions;
 
   readonly #sources: SourceState[] = [];
@@ -107,7 +108,7 @@ export class PipelineEngine implements ClassificationPipeline {
     return Math.min(this.#options.maxBatch, backendMax);
   }
 
-  addSource(name: string, frames: Observable<Frame>): void {
+  addSource(name: string, frames: Observable<Frame<P>>): void {
     if (this.#shuttingDown) {
       throw new EdgenextError(ErrorCodes.closed, `cannot add source '${name}': the pipeline is shut down`);
     }
@@ -213,7 +214,7 @@ export class PipelineEngine implements ClassificationPipeline {
 
   // ---- intake ----
 
-  #onFrame(src: SourceState, frame: Frame): void {
+  #onFrame(src: SourceState, frame: AnyFrame): void {
     // Runs inside a transport callback (an rclnodejs callback aborts the process on a throw): never throw.
     try {
       if (!src.active) return;
@@ -259,7 +260,7 @@ export class PipelineEngine implements ClassificationPipeline {
     this.#pump();
   }
 
-  #refMs(frame: Frame): number | undefined {
+  #refMs(frame: AnyFrame): number | undefined {
     const value =
       this.#options.ageReference === 'stamp'
         ? frame?.header?.stamp
@@ -329,6 +330,7 @@ export class PipelineEngine implements ClassificationPipeline {
           seq: src.nextSeq++,
           header: queued.frame.header,
           refMs,
+          payload: queued.frame.payload,
           frame: queued.frame,
           input: undefined,
           waitMs: now - queued.enqueuedMs,
@@ -597,6 +599,8 @@ export class PipelineEngine implements ClassificationPipeline {
         topK: scores,
         unknown: best < this.#options.scoreThreshold,
         timings,
+        // The payload went in as a P with this frame; the queues only erased its type.
+        payload: item.payload as P,
       });
     }
   }

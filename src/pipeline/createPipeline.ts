@@ -5,6 +5,9 @@ import { PipelineEngine } from './PipelineEngine';
  * Builds a pipeline. `options` is validated first (EdgenextError 'invalid_argument' on a bad value); the
  * effective batch size is min(options.maxBatch, deps.backend.maxBatch).
  */
-export function createPipeline(options: Partial<PipelineOptions>, deps: PipelineDeps): ClassificationPipeline {
-  return new PipelineEngine(options, deps);
+export function createPipeline<P = undefined>(
+  options: Partial<PipelineOptions>,
+  deps: PipelineDeps,
+): ClassificationPipeline<P> {
+  return new PipelineEngine<P>(options, deps);
 }

@@ -7,8 +7,11 @@ import { LatencyWindow } from './latencyWindow';
 import { RateMeter } from './rateMeter';
 import { DROP_CAUSES, type DropCause, type Frame, type SourceStats } from './types';
 
+/** Frames are held with their payload type erased; the engine restores it on the result. */
+export type AnyFrame = Frame<unknown>;
+
 export interface QueuedFrame {
-  readonly frame: Frame;
+  readonly frame: AnyFrame;
   readonly enqueuedMs: number;
 }
 
@@ -18,8 +21,10 @@ export interface WorkItem {
   readonly seq: number;
   readonly header: FrameHeader;
   readonly refMs: number;
+  /** The caller's payload, carried to the result untouched. */
+  readonly payload: unknown;
   /** Held only until preprocessing finishes, so the raw image can be collected early. */
-  frame: Frame | undefined;
+  frame: AnyFrame | undefined;
   /** Held only until inference finishes. */
   input: ModelInput | undefined;
   waitMs: number;

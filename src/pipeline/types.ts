@@ -3,8 +3,13 @@ import type { ClassScore, Classification } from '../core/classification';
 import type { FrameHeader, ImageInput } from '../core/image';
 import type { ModelInput } from '../core/preprocessing';
 
-/** One camera (or bag) frame as it enters the pipeline. */
-export interface Frame {
+/** One camera (or bag) frame as it enters the pipeline, with its caller's payload `P` (default: none). */
+export type Frame<P = undefined> = FrameFields & FramePayload<P>;
+
+/** A payload is required exactly when `P` cannot be undefined. */
+type FramePayload<P> = undefined extends P ? { readonly payload?: P } : { readonly payload: P };
+
+interface FrameFields {
   /** Informational only: the name given to `addSource` is what results and statistics carry. */
   readonly source?: string;
   /** Carried unchanged into the result. */
@@ -156,17 +161,23 @@ export interface ShutdownOptions {
   readonly timeoutMs?: number;
 }
 
-export interface ClassificationPipeline {
+/**
+ * A result with the payload of the frame it belongs to, unchanged (the same reference): a caller never needs to
+ * match results back to frames by stamp.
+ */
+export type Classified<P = undefined> = Classification & { readonly payload: P };
+
+export interface ClassificationPipeline<P = undefined> {
   /**
    * Starts consuming a source. Frames get `name` as their source. Throws EdgenextError invalid_argument if a source
    * of that name is active, or 'closed' after shutdown. A source that completes keeps its buffered frames flowing;
    * one that errors is logged and treated as completed.
    */
-  addSource(name: string, frames: Observable<Frame>): void;
+  addSource(name: string, frames: Observable<Frame<P>>): void;
   /** Stops consuming `name`; its buffered frames are dropped ('source_removed'), in-flight ones still publish. No-op if unknown. */
   removeSource(name: string): void;
   /** Hot. Results in frame order per source; completes when shutdown finishes. */
-  readonly results: Observable<Classification>;
+  readonly results: Observable<Classified<P>>;
   stats(): PipelineStatsSnapshot;
   /** Validates and applies a change; buffers shrunk below their content drop the excess ('queue_full'). */
   updateOptions(partial: Partial<PipelineOptions>): void;
