@@ -1,5 +1,5 @@
 import type { PipelineOptions, PipelineDeps, ClassificationPipeline } from './types';
-import { PipelineEngine } from './PipelineEngine';
+import { Pipeline } from './Pipeline';
 
 /**
  * Builds a pipeline. `options` is validated first (EdgenextError 'invalid_argument' on a bad value); the
@@ -9,5 +9,5 @@ export function createPipeline<P = undefined>(
   options: Partial<PipelineOptions>,
   deps: PipelineDeps,
 ): ClassificationPipeline<P> {
-  return new PipelineEngine<P>(options, deps);
+  return new Pipeline<P>(options, deps);
 }

@@ -69,8 +69,17 @@ export interface PipelineDeps {
   preprocess(image: ImageInput): ModelInput | PromiseLike<ModelInput> | Observable<ModelInput>;
   /** Softmax / top-k / labels for one logits vector. Throwing counts the frame as postprocess_error. */
   postprocess(logits: Float32Array, topK: number): readonly ClassScore[];
-  /** Milliseconds, same domain as frame stamps / receive times. Default: `scheduler.now()` if given, else Date.now. */
+  /**
+   * Monotonic milliseconds, the domain of `Frame.receiveTimeMs`; every duration and latency statistic is measured
+   * with it. Default: `scheduler.now()` if given, else `performance.timeOrigin + performance.now()`.
+   */
   readonly clock?: () => number;
+  /**
+   * Milliseconds in the domain of the frames' header stamps (a ROS node passes its ROS clock, which is sim time
+   * under use_sim_time). Used only for frame ages measured from the stamp: `maxAgeMs` staleness and the
+   * `totalAgeMs` statistic. Ages from `receiveTimeMs` use `clock`. Default: `clock`.
+   */
+  readonly ageClock?: () => number;
   /** Scheduler for the batching and shutdown timers. Default asyncScheduler; tests pass a TestScheduler. */
   readonly scheduler?: SchedulerLike;
   /** Where rate-limited error lines go (first occurrence, then one summary per window). Default: none. */
