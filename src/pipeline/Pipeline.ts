@@ -1,8 +1,9 @@
-import { catchError, EMPTY, finalize, Observable, Subject, takeUntil, type Subscription } from 'rxjs';
+import { catchError, EMPTY, finalize, isObservable, Observable, Subject, takeUntil, type Subscription } from 'rxjs';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
 import { BoundedQueue } from './boundedQueue';
 import { composePipeline, type SourceFeed } from './composePipeline';
 import { PipelineContext } from './context';
+import { pullWhenRoom } from './pullWhenRoom';
 import { SourceState } from './sourceState';
 import type {
   ClassificationPipeline,
@@ -39,7 +40,7 @@ export class Pipeline<P = undefined> implements ClassificationPipeline<P> {
   #shutdownTimer: Subscription | undefined;
   #drainWaiters: (() => void)[] = [];
 
-  constructor(options: Partial<PipelineOptions>, deps: PipelineDeps) {
+  constructor(options: Partial<PipelineOptions>, deps: PipelineDeps<P>) {
     this.#ctx = new PipelineContext(options, deps);
     this.#work = composePipeline<P>(this.#feeds, this.#ctx, {
       wake: this.#wake,
@@ -59,7 +60,7 @@ export class Pipeline<P = undefined> implements ClassificationPipeline<P> {
     return this.#ctx.options;
   }
 
-  addSource(name: string, frames: Observable<Frame<P>>): void {
+  addSource(name: string, frames: Observable<Frame<P>> | AsyncIterable<Frame<P>>): void {
     if (this.#ctx.shuttingDown) {
       throw new EdgenextError(ErrorCodes.closed, `cannot add source '${name}': the pipeline is shut down`);
     }
@@ -79,7 +80,7 @@ export class Pipeline<P = undefined> implements ClassificationPipeline<P> {
     this.#stops.set(source, stop);
     this.#feeds.next({
       lane: source,
-      frames: frames.pipe(
+      frames: (isObservable(frames) ? frames : pullWhenRoom(frames, source)).pipe(
         takeUntil(stop),
         catchError((error: unknown) => {
           this.#ctx.log.report(
@@ -108,8 +109,8 @@ export class Pipeline<P = undefined> implements ClassificationPipeline<P> {
     const next = validatePipelineOptions(partial, this.#ctx.options);
     this.#ctx.options = next;
     for (const lane of this.#ctx.lanes) {
-      for (const _evicted of lane.queue.reconfigure(next.queuePolicy, next.queueDepth))
-        this.#ctx.drop(lane, 'queue_full');
+      for (const evicted of lane.queue.reconfigure(next.queuePolicy, next.queueDepth))
+        this.#ctx.drop(lane, 'queue_full', undefined, evicted.frame.payload);
     }
     this.#poke();
   }
@@ -158,7 +159,7 @@ export class Pipeline<P = undefined> implements ClassificationPipeline<P> {
   #stopSource(lane: SourceState, cause: DropCause): void {
     lane.active = false;
     this.#stops.get(lane)?.next();
-    for (const _frame of lane.queue.clear()) this.#ctx.drop(lane, cause);
+    for (const queued of lane.queue.clear()) this.#ctx.drop(lane, cause, undefined, queued.frame.payload);
   }
 
   #endSource(lane: SourceState, stop: Subject<void>): void {

@@ -3,9 +3,9 @@ import { createPipeline } from './createPipeline';
 import type { Classified, Frame, PipelineDeps, PipelineOptions } from './types';
 import { validatePipelineOptions } from './validatePipelineOptions';
 
-export interface ClassifyFramesConfig {
+export interface ClassifyFramesConfig<P = undefined> {
   readonly options: Partial<PipelineOptions>;
-  readonly deps: PipelineDeps;
+  readonly deps: PipelineDeps<P>;
   /** Source name carried by the results. Default 'frames'. */
   readonly sourceName?: string;
 }
@@ -16,7 +16,9 @@ export interface ClassifyFramesConfig {
  * error cancels in-flight work and is passed on. Unsubscribing cancels in-flight work and releases every buffer.
  * Throws EdgenextError 'invalid_argument' for bad options when called, before anything is subscribed.
  */
-export function classifyFrames<P = undefined>(config: ClassifyFramesConfig): OperatorFunction<Frame<P>, Classified<P>> {
+export function classifyFrames<P = undefined>(
+  config: ClassifyFramesConfig<P>,
+): OperatorFunction<Frame<P>, Classified<P>> {
   const options = validatePipelineOptions(config.options);
   return (input) =>
     new Observable<Classified<P>>((subscriber) => {

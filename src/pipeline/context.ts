@@ -19,7 +19,7 @@ function defaultClock(scheduler: SchedulerLike | undefined): () => number {
  * with its rate-limited log, and the counters behind the buffer statistics. Nothing in it schedules work.
  */
 export class PipelineContext {
-  readonly deps: PipelineDeps;
+  readonly deps: PipelineDeps<unknown>;
   /** Monotonic ms: every duration and latency. */
   readonly clock: () => number;
   /** Stamp-domain ms: ages measured from header stamps only. */
@@ -34,7 +34,7 @@ export class PipelineContext {
   shuttingDown = false;
   #options: PipelineOptions;
 
-  constructor(options: Partial<PipelineOptions>, deps: PipelineDeps) {
+  constructor(options: Partial<PipelineOptions>, deps: PipelineDeps<unknown>) {
     this.#options = validatePipelineOptions(options);
     this.deps = deps;
     this.scheduler = deps.scheduler ?? asyncScheduler;
@@ -84,11 +84,19 @@ export class PipelineContext {
    * undefined when the lane has none or the pipeline is shutting down.
    */
   take(lane: SourceState): WorkItem | undefined {
-    if (this.shuttingDown) return undefined;
+    if (this.shuttingDown || lane.queue.length === 0) return undefined;
+    try {
+      return this.#takeFresh(lane);
+    } finally {
+      lane.onRoom?.();
+    }
+  }
+
+  #takeFresh(lane: SourceState): WorkItem | undefined {
     for (let queued = lane.queue.shift(); queued; queued = lane.queue.shift()) {
       const refMs = this.refMs(queued.frame) ?? this.clock();
       if (this.isStale(refMs)) {
-        this.drop(lane, 'stale');
+        this.drop(lane, 'stale', undefined, queued.frame.payload);
         continue;
       }
       lane.inflight += 1;
@@ -116,9 +124,13 @@ export class PipelineContext {
     return this.lanes.some((lane) => lane.active || lane.queue.length > 0);
   }
 
-  /** Counts a frame dropped by `lane` and logs the reason (rate-limited) when there is an error to show. */
-  drop(lane: SourceState, cause: DropCause, error?: unknown): void {
+  /**
+   * Counts a frame dropped by `lane`, logs the reason (rate-limited) when there is an error to show, and tells the
+   * caller's onDrop with the frame's payload.
+   */
+  drop(lane: SourceState, cause: DropCause, error?: unknown, payload?: unknown): void {
     lane.dropped[cause] += 1;
+    this.deps.onDrop?.({ source: lane.name, cause, payload, error });
     if (error !== undefined) {
       this.log.report(
         `${lane.name}:${cause}`,
@@ -132,7 +144,7 @@ export class PipelineContext {
   fail(item: WorkItem, cause: DropCause, error?: unknown): void {
     if (!this.settle(item)) return;
     item.src.inflight -= 1;
-    this.drop(item.src, cause, error);
+    this.drop(item.src, cause, error, item.payload);
   }
 
   /** Marks a taken frame's outcome as known; false if it already was. Releases the image and the model input. */

@@ -7,7 +7,7 @@ import { Pipeline } from './Pipeline';
  */
 export function createPipeline<P = undefined>(
   options: Partial<PipelineOptions>,
-  deps: PipelineDeps,
+  deps: PipelineDeps<P>,
 ): ClassificationPipeline<P> {
   return new Pipeline<P>(options, deps);
 }

@@ -56,6 +56,8 @@ export class SourceState {
   inflight = 0;
   readonly dropped = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
   nextSeq = 0;
+  /** Set by a pulled source: called when a frame left the buffer. */
+  onRoom: (() => void) | undefined;
   readonly latency = {
     queue: new LatencyWindow(),
     preprocess: new LatencyWindow(),

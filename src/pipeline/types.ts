@@ -58,8 +58,17 @@ export interface PipelineBackend {
   infer(inputs: readonly ModelInput[]): PromiseLike<Float32Array[]> | Observable<Float32Array[]>;
 }
 
+/** A frame that will have no result, with the reason and its caller's payload. */
+export interface DroppedFrame<P = undefined> {
+  readonly source: string;
+  readonly cause: DropCause;
+  readonly payload: P;
+  /** What went wrong, for the causes that have an error (decode_error, backend_error, ...). */
+  readonly error?: unknown;
+}
+
 /** Everything concrete is injected, so the pipeline imports nothing but src/core. */
-export interface PipelineDeps {
+export interface PipelineDeps<P = undefined> {
   readonly backend: PipelineBackend;
   /**
    * Turns one image into a model input. May return synchronously (cheapest), a Promise, or an Observable that
@@ -86,6 +95,12 @@ export interface PipelineDeps {
   readonly logger?: { warn(message: string): void };
   /** Window of the rate-limited error log, ms. Default 10000. */
   readonly logWindowMs?: number;
+  /**
+   * Told of every dropped frame as it is counted (every cause, including queue_full and shutdown), with its
+   * payload: a caller that must answer for each input (a file list) learns here which ones have no result.
+   * Must not throw.
+   */
+  onDrop?(drop: DroppedFrame<P>): void;
 }
 
 export const DROP_CAUSES = [
@@ -178,11 +193,12 @@ export type Classified<P = undefined> = Classification & { readonly payload: P }
 
 export interface ClassificationPipeline<P = undefined> {
   /**
-   * Starts consuming a source. Frames get `name` as their source. Throws EdgenextError invalid_argument if a source
+   * Starts consuming a source: an Observable pushes frames (a camera), an AsyncIterable is pulled whenever the
+   * source's buffer has room (a bag, a file list: nothing is dropped for room). Frames get `name` as their source. Throws EdgenextError invalid_argument if a source
    * of that name is active, or 'closed' after shutdown. A source that completes keeps its buffered frames flowing;
    * one that errors is logged and treated as completed.
    */
-  addSource(name: string, frames: Observable<Frame<P>>): void;
+  addSource(name: string, frames: Observable<Frame<P>> | AsyncIterable<Frame<P>>): void;
   /** Stops consuming `name`; its buffered frames are dropped ('source_removed'), in-flight ones still publish. No-op if unknown. */
   removeSource(name: string): void;
   /** Hot. Results in frame order per source; completes when shutdown finishes. */

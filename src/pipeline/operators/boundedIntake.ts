@@ -37,7 +37,7 @@ function accept(lane: SourceState, frame: AnyFrame, ctx: PipelineContext): boole
   lane.inRate.mark(now);
   const refMs = ctx.refMs(frame);
   if (refMs === undefined) {
-    ctx.drop(lane, 'malformed');
+    ctx.drop(lane, 'malformed', undefined, frame?.payload);
     ctx.log.report(
       `${lane.name}:malformed`,
       `pipeline: source '${lane.name}' sent a frame without a valid header or receive time`,
@@ -46,16 +46,17 @@ function accept(lane: SourceState, frame: AnyFrame, ctx: PipelineContext): boole
     return false;
   }
   if (ctx.isStale(refMs)) {
-    ctx.drop(lane, 'stale');
+    ctx.drop(lane, 'stale', undefined, frame.payload);
     return false;
   }
   if (lane.queue.length >= lane.queue.capacity && ctx.options.maxAgeMs > 0) {
     // Stale frames must not keep a fresh one out of a full drop_newest buffer.
-    for (const _stale of lane.queue.removeWhere((q) => ctx.isStale(ctx.refMs(q.frame) ?? 0))) {
-      ctx.drop(lane, 'stale');
+    for (const stale of lane.queue.removeWhere((q) => ctx.isStale(ctx.refMs(q.frame) ?? 0))) {
+      ctx.drop(lane, 'stale', undefined, stale.frame.payload);
     }
   }
-  for (const _evicted of lane.queue.push({ frame, enqueuedMs: now })) ctx.drop(lane, 'queue_full');
+  for (const evicted of lane.queue.push({ frame, enqueuedMs: now }))
+    ctx.drop(lane, 'queue_full', undefined, evicted.frame.payload);
   ctx.noteBuffered();
   return true;
 }
