@@ -2,6 +2,15 @@ import type { Observable } from 'rxjs';
 import { createPipeline } from './createPipeline';
 import type { Classified, Frame, PipelineDeps, PipelineOptions, PipelineStatsSnapshot } from './types';
 
+/**
+ * Options for a source that must lose nothing (a bag at full speed, a file list): a FIFO buffer `depth` deep
+ * (default: enough to keep every call slot busy with full batches), which a pulled source never overfills.
+ */
+export function losslessOptions(options: PipelineOptions, depth?: number): PipelineOptions {
+  const queueDepth = depth ?? Math.max(4, 2 * options.maxInflight * options.maxBatch);
+  return { ...options, queuePolicy: 'drop_newest', queueDepth };
+}
+
 export interface RunPipelineConfig<P> {
   readonly options: Partial<PipelineOptions>;
   readonly deps: PipelineDeps<P>;
