@@ -15,7 +15,10 @@ function causes(dropped: Readonly<Record<string, number>>): string {
 export function formatReplaySummary(s: ReplaySummary): string[] {
   const lines = [`bag: ${s.bag} (${s.storage})`];
   for (const t of s.topics) {
-    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${t.messageCount} messages`);
+    // What was really read: a damaged bag stops early, and the index may promise more than the file holds.
+    const read = t.replayed ? s.perTopic.find((p) => p.topic === t.name)?.frames : undefined;
+    const count = read !== undefined && read !== t.messageCount ? `${read} of ${t.messageCount}` : `${t.messageCount}`;
+    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${count} messages`);
   }
   lines.push(`model: ${s.model.name} on ${s.model.backend}`);
   if (s.model.syntheticWeights) lines.push(`note: ${SYNTHETIC_NOTE}`);

@@ -30,9 +30,13 @@ interface TopicState {
   readonly dropped: Record<string, number>;
 }
 
-/** The truncation point a reader reported, if any (`truncated at byte N`). */
+/** Where a reader found its file cut short ('<file>: truncated at byte N'), if it did. */
 function truncation(reader: BagReader): string | undefined {
-  return reader.warnings.find((w) => /truncated at byte \d+/.test(w));
+  for (const warning of reader.warnings) {
+    const match = /^(.*): truncated at byte (\d+)/.exec(warning);
+    if (match) return `${match[1]}: truncated at byte ${match[2]}`;
+  }
+  return undefined;
 }
 
 /** Picks the image topics to replay; throws EdgenextError 'invalid_argument' naming the bag and what is wrong. */
@@ -40,7 +44,10 @@ function replayableTopics(reader: BagReader, wanted: readonly string[] | undefin
   if (reader.messageCount === 0) {
     const truncated = truncation(reader);
     if (truncated !== undefined) {
-      throw new EdgenextError(ErrorCodes.corruptFile, `${truncated}; no complete message to replay`);
+      throw new EdgenextError(
+        ErrorCodes.corruptFile,
+        `${truncated}, before its first complete message: nothing to replay`,
+      );
     }
     throw new EdgenextError(
       ErrorCodes.invalidArgument,
