@@ -21,6 +21,11 @@ export function formatReplaySummary(s: ReplaySummary): string[] {
     lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${count} messages`);
   }
   lines.push(`model: ${s.model.name} on ${s.model.backend}`);
+  const p = s.pipeline;
+  const age = p.maxAgeMs > 0 ? `max age ${p.maxAgeMs} ms from ${p.ageReference}` : 'no max age';
+  lines.push(
+    `pipeline: ${p.queuePolicy} depth ${p.queueDepth}, ${age}, batch ${p.maxBatch} (wait ${p.maxWaitMs} ms), ${p.maxInflight} in flight`,
+  );
   if (s.model.syntheticWeights) lines.push(`note: ${SYNTHETIC_NOTE}`);
   for (const t of s.perTopic) {
     lines.push(`${t.topic}: ${t.frames} frames, ${t.classified} classified, dropped: ${causes(t.dropped)}`);

@@ -310,6 +310,7 @@ export async function replayOpenedBag(
     storage: reader.storage,
     topics: reader.topics.map((t) => ({ ...t, replayed: states.has(t.name) })),
     perTopic,
+    pipeline: pipelineOptions,
     frames: read,
     classified,
     dropped,

@@ -82,6 +82,8 @@ export interface ReplaySummary {
     readonly replayed: boolean;
   }[];
   readonly perTopic: readonly TopicSummary[];
+  /** The options the pipeline really ran with (after --params, --max-speed and defaults). */
+  readonly pipeline: PipelineOptions;
   readonly frames: number;
   readonly classified: number;
   readonly dropped: Readonly<Record<string, number>>;

@@ -52,7 +52,8 @@ describe('replay summaries of damaged bags', () => {
   it('a corrupt chunk: the summary counts the messages really read and classified, not the index', async () => {
     // A byte in the middle of the file: inside the second of four chunks.
     const file = await damaged('corrupt.mcap', (b) => {
-      b[Math.floor(b.byteLength / 2)] ^= 0xff;
+      const at = Math.floor(b.byteLength / 2);
+      b[at] = (b[at] ?? 0) ^ 0xff;
       return b;
     });
     const summary = await replayBag({ bagPath: file, pace: { mode: 'max_speed' } }, fakeClassifier());
