@@ -44,7 +44,7 @@ export function composePipeline<P>(
     fairMerge({
       lanes: () => ctx.lanes,
       take: (lane) => ctx.take(lane),
-      wanted: () => (ctx.options.maxInflight - calls.running) * ctx.batchSize - batching,
+      wanted: () => Math.min(calls.startable(), ctx.options.maxInflight - calls.running) * ctx.batchSize - batching,
     }), // fair round-robin, pulled by free call slots
     tap((frames) => (batching += frames.length)),
     batchFrames({
@@ -62,6 +62,8 @@ export function composePipeline<P>(
       run: (batch) => runBatch(batch, ctx),
       gauge: calls,
       onSlotFree: control.onSlotFree,
+      parallel: () => ctx.deps.backend.deviceParallelism ?? ctx.options.maxInflight,
+      scheduler: ctx.scheduler,
     }), // ≤ N in flight: just-in-time preprocessing, inference, top-k
     orderPerSource({ source: (o) => o.item.src, seq: (o) => o.item.seq, hasResult: (o) => o.scores !== null }),
     recordStats<P>(ctx), // results, per-source statistics

@@ -52,6 +52,12 @@ export interface PipelineBackend {
   /** Largest true batch `infer` accepts (1 = batch-1 backend that takes concurrent calls instead). */
   readonly maxBatch: number;
   /**
+   * Calls the device executes at the same time (the BPU: 1 core); further calls in flight wait on the device.
+   * The pipeline starts such a call only when a running one is about to end, with the newest frame. Default: as
+   * many as are in flight (every call runs at once, e.g. ONNX sessions on separate threads).
+   */
+  readonly deviceParallelism?: number;
+  /**
    * One result per input, in order. A Promise (real backends) or an Observable that emits once (tests on virtual
    * time); unsubscribing an Observable cancels it.
    */

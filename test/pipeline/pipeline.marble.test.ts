@@ -7,7 +7,7 @@ import {
   type PipelineDeps,
   type PipelineOptions,
 } from '../../src/pipeline';
-import { fakePostprocess, fakePreprocess, frameAt, MARK, VirtualBackend } from './fakes';
+import { fakePostprocess, fakePreprocess, frameAt, MARK, SerialVirtualBackend, VirtualBackend } from './fakes';
 
 interface Rig {
   pipeline: ClassificationPipeline;
@@ -245,6 +245,35 @@ describe('micro-batching (batching backend, one call in flight)', () => {
       flush();
       expect(r.backend.calls.map((c) => c.size)).toEqual([1, 1, 1, 1]);
       expect(r.backend.maxRunning).toBe(3);
+    });
+  });
+});
+
+describe('just-in-time submission to a one-core device', () => {
+  it('starts the second call only when the running task is about to end, with the newest frame', () => {
+    virtual(({ ts, rig, expectObservable, flush }) => {
+      const backend = new SerialVirtualBackend(ts, 10);
+      const r = rig({ queuePolicy: 'latest', maxInflight: 2 }, backend as unknown as VirtualBackend);
+      r.pipeline.addSource('cam', r.source('abcdefghijklmnopqrstuvwxyz')); // a frame every 1 ms, 0..25
+      // The first two calls go at once (no task time known yet). From then on the next call goes 1 ms before the
+      // running task ends (19, 29), with the newest frame (t, z), and waits at most that 1 ms on the device.
+      expectObservable(r.ids).toBe('10ms a 9ms b 9ms t 9ms z', self('abtz'));
+      flush();
+      expect(backend.calls.map((c) => c.atMs)).toEqual([0, 1, 19, 29]);
+      expect(r.pipeline.stats().sources[0]).toMatchObject({ published: 4, dropped: { queue_full: 22 } });
+    });
+  });
+
+  it('without a device parallelism, fills every call slot as soon as it frees', () => {
+    virtual(({ ts, rig, expectObservable, flush }) => {
+      const backend = new SerialVirtualBackend(ts, 10);
+      const unknownDevice = { maxBatch: 1, infer: backend.infer.bind(backend) };
+      const r = rig({ queuePolicy: 'latest', maxInflight: 2 }, unknownDevice as unknown as VirtualBackend);
+      r.pipeline.addSource('cam', r.source('abcdefghijklmnopqrstuvwxyz'));
+      // k is taken at 10 and waits 10 ms on the device behind b: its result is 20 ms old, t's above 11 ms.
+      expectObservable(r.ids).toBe('10ms a 9ms b 9ms k 9ms u 9ms z', self('abkuz'));
+      flush();
+      expect(backend.calls.map((c) => c.atMs)).toEqual([0, 1, 10, 20, 30]);
     });
   });
 });

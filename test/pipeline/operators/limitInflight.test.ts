@@ -58,3 +58,36 @@ describe('limitInflight', () => {
     expect(gauge.running).toBe(0);
   });
 });
+
+describe('limitInflight on a device that runs fewer than limit() at once', () => {
+  it('makes one more run startable lead ms before the running one is expected to end, and says when', () => {
+    const ts = testScheduler();
+    const gauge = new InflightGauge();
+    const freedAt: number[] = [];
+    const startable: number[] = [];
+    ts.run(({ cold, flush }) => {
+      const run = (): Observable<string> => cold('----(r|)');
+      cold('a----b')
+        .pipe(
+          limitInflight({
+            limit: () => 2,
+            parallel: () => 1,
+            leadMs: 1,
+            run,
+            gauge,
+            scheduler: ts,
+            onSlotFree: () => {
+              freedAt.push(ts.now());
+              startable.push(gauge.startable());
+            },
+          }),
+        )
+        .subscribe();
+      // a runs 0..4 (4 ms on the device); b starts at 5 and is expected to end at 9: one more may start at 8.
+      ts.schedule(() => startable.push(gauge.startable()), 6);
+      flush();
+    });
+    expect(freedAt).toEqual([4, 8, 9]);
+    expect(startable).toEqual([2, 0, 1, 2]);
+  });
+});
