@@ -23,6 +23,7 @@ import { loadLabels } from '../src/model/labels';
 import { findModelEntry, loadModelCatalog } from '../src/model/modelCatalog';
 import { createPipeline, type Frame, type PipelineBackend, type PipelineOptions } from '../src/pipeline';
 import { nearestRankPercentile } from '../src/core/percentile';
+import { median, spread } from './spread';
 import type { BenchSection } from './types';
 
 export const X5_XX_SMALL_TASK_MS = 2.47;
@@ -329,17 +330,6 @@ const QUICK = process.env['EDGENEXT_BENCH_QUICK'] === '1';
 /** Targets for the free-running rows with every backend slot used (issue [one-pipeline]). */
 const TARGETS = { ceilingFraction: 0.98, addedP50Ms: 2.5, addedP99Ms: 5, loopLagP99Ms: 2 };
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-}
-
-/** "median (min .. max)" of the repeats. */
-export function spread(values: readonly number[], digits: number, suffix = ''): string {
-  const f = (v: number): string => `${v.toFixed(digits)}${suffix}`;
-  return `${f(median(values))} (${f(Math.min(...values))} .. ${f(Math.max(...values))})`;
-}
-
 export async function run(): Promise<BenchSection> {
   const root = packageRoot();
   const libraryPath = emulatorLibrary(root);
@@ -365,13 +355,13 @@ export async function run(): Promise<BenchSection> {
   const results: ScenarioResult[][] = scenarios.map(() => []);
   const baselines: EmulatorBaseline[] = [];
   try {
-    baselines.push(await measureEmulator(backend, sample, QUICK ? 600 : 1500));
+    baselines.push(await measureEmulator(backend, sample));
     for (let repeat = 0; repeat < REPEATS; repeat += 1) {
       for (const [i, scenario] of scenarios.entries()) {
         results[i]?.push(await runScenario(backend, stages, buffers, scenario));
       }
     }
-    baselines.push(await measureEmulator(backend, sample, QUICK ? 600 : 1500));
+    baselines.push(await measureEmulator(backend, sample));
   } finally {
     await backend.close();
   }
