@@ -15,6 +15,8 @@ const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   bpu: () => import('./bpu'),
   pipeline: () => import('./pipeline'),
   replay: () => import('./replay'),
+  zooTable: () => import('./zooTable'),
+  annotate: () => import('./annotate'),
 };
 
 function machineDescription(): string {

@@ -65,7 +65,7 @@ export function composePipeline<P>(
       parallel: () => ctx.deps.backend.deviceParallelism ?? ctx.options.maxInflight,
       scheduler: ctx.scheduler,
     }), // ≤ N in flight: just-in-time preprocessing, inference, top-k
-    orderPerSource({ source: (o) => o.item.src, seq: (o) => o.item.seq, hasResult: (o) => o.scores !== null }),
+    orderPerSource({ source: (o) => o.item.src, seq: (o) => o.item.seq, hasResult: (o) => o.scores !== null }), // in frame order per camera
     recordStats<P>(ctx), // results, per-source statistics
   );
 }

@@ -96,7 +96,7 @@ export class PipelineContext {
     for (let queued = lane.queue.shift(); queued; queued = lane.queue.shift()) {
       const refMs = this.refMs(queued.frame) ?? this.clock();
       if (this.isStale(refMs)) {
-        this.drop(lane, 'stale', undefined, queued.frame.payload);
+        this.dropStale(lane, refMs, queued.frame.payload);
         continue;
       }
       lane.inflight += 1;
@@ -155,6 +155,23 @@ export class PipelineContext {
     item.input = undefined;
     this.workingFrames -= 1;
     return true;
+  }
+
+  /** Drops a frame whose age, measured from `refMs`, is past the limit, and says so in the log. */
+  dropStale(lane: SourceState, refMs: number, payload: unknown): void {
+    this.drop(lane, 'stale', undefined, payload);
+    this.reportStale(lane, refMs);
+  }
+
+  /** A stale drop is silent in the statistics alone; a wrong clock (e.g. sim time not followed) must show in the log. */
+  reportStale(lane: SourceState, refMs: number): void {
+    const reference = this.#options.ageReference === 'stamp' ? 'header stamp' : 'receive time';
+    this.log.report(
+      `${lane.name}:stale`,
+      `pipeline: source '${lane.name}' dropped a frame as stale: ${Math.round(this.ageMs(refMs))} ms old ` +
+        `(${reference}) > max_age_ms ${this.#options.maxAgeMs}`,
+      this.clock(),
+    );
   }
 
   bufferedFrames(): number {

@@ -64,8 +64,10 @@ export function runBatch(items: readonly WorkItem[], ctx: PipelineContext): Obse
       const ready: WorkItem[] = [];
       for (const item of items) {
         if (item.done) continue;
-        if (ctx.isStale(item.refMs)) dropped(item, 'stale');
-        else ready.push(item);
+        if (ctx.isStale(item.refMs)) {
+          ctx.reportStale(item.src, item.refMs);
+          dropped(item, 'stale');
+        } else ready.push(item);
       }
       if (ready.length === 0) {
         subscriber.complete();

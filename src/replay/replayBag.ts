@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { Subject } from 'rxjs';
 import { openBag, type BagReader } from '../bag';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
+import type { ImageInput } from '../core/image';
 import { decodeImageMessage, isImageType } from '../messages';
 import {
   losslessOptions,
@@ -20,6 +21,8 @@ import type { ReplayClassifier, ReplayOptions, ReplayResult, ReplaySummary, Topi
 interface BagMessageRef {
   readonly topic: string;
   readonly logTimeNs: bigint;
+  /** The decoded frame, only with `keepImages`. */
+  readonly image?: ImageInput;
 }
 
 interface TopicState {
@@ -221,11 +224,16 @@ export async function replayOpenedBag(
           throw error;
         }
         options.onProgress?.({ read, total, classified });
+        await options.beforeFeed?.();
         yield {
           header: decoded.header,
           receiveTimeMs: monotonicMs(),
           image: decoded.image,
-          payload: { topic: message.topic, logTimeNs: message.logTimeNs },
+          payload: {
+            topic: message.topic,
+            logTimeNs: message.logTimeNs,
+            ...(options.keepImages === true && { image: decoded.image }),
+          },
         };
       }
     } catch (error) {
@@ -243,6 +251,7 @@ export async function replayOpenedBag(
       topic: payload.topic,
       logTimeNs: payload.logTimeNs,
       classification: { ...classification, source: payload.topic },
+      ...(payload.image !== undefined && { image: payload.image }),
     };
     state.classified += 1;
     classified += 1;

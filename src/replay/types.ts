@@ -33,6 +33,8 @@ export interface ReplayResult {
   /** Log time of the image message the result belongs to (also the result's log time in the results bag). */
   readonly logTimeNs: bigint;
   readonly classification: Classification;
+  /** The decoded frame, when `keepImages` was set (for annotated files and reports). */
+  readonly image?: ImageInput;
 }
 
 export interface ReplayOptions {
@@ -59,6 +61,10 @@ export interface ReplayOptions {
   readonly pipeline?: Partial<PipelineOptions>;
   readonly onProgress?: (progress: ReplayProgress) => void;
   readonly onResult?: (result: ReplayResult) => void;
+  /** Hand each result its frame (ReplayResult.image). Default false: frames are released once fed. */
+  readonly keepImages?: boolean;
+  /** Awaited before each frame is fed: lets a slow consumer of results (annotated files) hold replay back. */
+  readonly beforeFeed?: () => Promise<void>;
 }
 
 export interface TopicSummary {

@@ -343,9 +343,19 @@ describe('ClassifierNode through the rclnodejs double', () => {
     expect(refusals[0]?.reason).toBe(
       "parameter queue_policy = 'newest' is not one of: 'latest', 'drop_oldest', 'drop_newest'",
     );
-    expect(refusals[1]?.reason).toMatch(/top_k.*out of range/);
-    expect(refusals[2]?.reason).toMatch(/model is read/);
-    expect(refusals[4]?.reason).toMatch(/image_topics is read/);
+    // The project's reasons, not rclnodejs' descriptor texts ("Parameter top_k does not  readonly").
+    expect(refusals[1]?.reason).toBe('parameter top_k = 0 is out of range [1, 100]');
+    expect(refusals[2]?.reason).toBe(
+      'parameter model is read-only while the node runs: restart the node with the new value ' +
+        '(-p model:=<value>, the params file, or the launch argument)',
+    );
+    expect(refusals[3]?.reason).toBe(
+      'parameter score_threshold must be double, got integer (write doubles with a decimal point, e.g. 1.0)',
+    );
+    expect(refusals[4]?.reason).toMatch(/^parameter image_topics is read-only while the node runs/);
+    expect(rosNode.setParameter(new Parameter('score_threshold', 3, 1.5)).reason).toBe(
+      'parameter score_threshold = 1.5 is out of range [0, 1]',
+    );
     expect(harness.node.settings.queuePolicy).toBe('latest');
     expect(harness.node.settings.topK).toBe(3);
 

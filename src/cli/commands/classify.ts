@@ -10,6 +10,7 @@ import { readImageFile } from '../../image';
 import { losslessOptions, runPipeline, validatePipelineOptions, type Frame } from '../../pipeline';
 import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
 import { openClassifier, type Classifier, type ClassifierOptions } from '../../runtime/openClassifier';
+import { ResultViews } from '../resultViews';
 import {
   EXIT_FAILURE,
   EXIT_OK,
@@ -31,6 +32,10 @@ export interface ClassifyCommandOptions {
   readonly threads?: string;
   readonly resize?: string;
   readonly modelDir?: string;
+  /** Folder for annotated JPEGs. */
+  readonly annotate?: string;
+  /** Path of the HTML report. */
+  readonly report?: string;
 }
 
 export interface ImageResult {
@@ -204,17 +209,42 @@ export async function runClassify(
     io.stderr(
       `model ${card.modelName} on ${card.backend} (${card.inputWidth}x${card.inputHeight} ${card.inputFormat}, resize ${card.resize.policy})${note}`,
     );
+    let views: ResultViews | undefined;
+    try {
+      if (options.annotate !== undefined || options.report !== undefined)
+        views = await ResultViews.create({
+          ...(options.annotate !== undefined && { annotateDir: options.annotate }),
+          ...(options.report !== undefined && { reportFile: options.report }),
+          title: `edgenext classify: ${files.length + missing.length} inputs`,
+          card,
+        });
+    } catch (error) {
+      io.stderr(`edgenext classify: ${errorMessage(error)}`);
+      return EXIT_FAILURE;
+    }
+    for (const file of missing) await views?.addFile({ file, error: 'file not found' });
 
     const bar =
       io.interactive === true && files.length > 1
         ? new SingleBar({ format: 'classify [{bar}] {value}/{total} {file}', clearOnComplete: true })
         : undefined;
     bar?.start(files.length, 0, { file: '' });
+    // Annotated files and the report are drawn in file order, after the results they show.
+    let drawing = Promise.resolve();
     await classifyFiles(classifier, files, k, (result) => {
       bar?.increment(1, { file: path.basename(result.file) });
       if (result.error !== undefined) {
         failures++;
         io.stderr(`error: ${result.file}: ${result.error}`);
+      }
+      if (views !== undefined) {
+        drawing = drawing.then(async () => {
+          const viewProblem = await views.addFile(result);
+          if (viewProblem !== undefined) {
+            failures++;
+            io.stderr(`error: ${result.file}: ${viewProblem}`);
+          }
+        });
       }
       if (options.json === true) {
         io.stdout(
@@ -229,7 +259,10 @@ export async function runClassify(
         for (const line of formatResult(result)) io.stdout(line);
       }
     });
+    await drawing;
     bar?.stop();
+    await views?.writeReport([views.latencySection('Latency (preprocess + inference)'), views.errorsSection()]);
+    if (options.report !== undefined) io.stderr(`report: ${options.report}`);
     if (failures > 0) io.stderr(`${failures} of ${files.length + missing.length} inputs failed`);
     return failures > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
@@ -256,6 +289,8 @@ export function registerClassifyCommand(program: Command): void {
       '--model-dir <dir>',
       'where downloaded models live (default: $EDGENEXT_MODEL_DIR or ~/.cache/edgenext/models)',
     )
+    .option('--annotate <dir>', 'write each image with its top-k drawn on it as <dir>/<name>.jpg')
+    .option('--report <file>', 'write a self-contained HTML report (thumbnails, top-5 bars, latency)')
     .action(async (inputs: string[], options: ClassifyCommandOptions) => {
       process.exitCode = await runClassify(inputs, options);
     });

@@ -16,6 +16,7 @@ import { BACKEND_CHOICES } from '../../model/resolveModel';
 import { openClassifier } from '../../runtime/openClassifier';
 import { pipelineOptionsFrom } from '../../ros/ClassifierNode';
 import { readNodeParamsFile } from '../../ros/paramsFile';
+import { ResultViews } from '../resultViews';
 
 /** Where a command writes; the commander action passes process streams, tests pass collectors. */
 export interface ReplayCommandIo {
@@ -56,6 +57,10 @@ export interface ReplayCommandOptions {
   readonly params?: string;
   /** Replace existing result files. */
   readonly overwrite?: boolean;
+  /** Folder for annotated JPEGs. */
+  readonly annotate?: string;
+  /** Path of the HTML report. */
+  readonly report?: string;
 }
 
 /** A classifier that replay can close; the runtime's Classifier fits. */
@@ -123,6 +128,15 @@ export async function runReplayCommand(
       ...(options.bpuLib !== undefined && { bpuLibraryPath: options.bpuLib }),
       backend: backend as (typeof BACKENDS)[number],
     });
+    const views =
+      options.annotate !== undefined || options.report !== undefined
+        ? await ResultViews.create({
+            ...(options.annotate !== undefined && { annotateDir: options.annotate }),
+            ...(options.report !== undefined && { reportFile: options.report }),
+            title: `edgenext replay: ${path.basename(path.resolve(bagPath))}`,
+            card: classifier.card,
+          })
+        : undefined;
     if (io.progress === true && options.json !== true) {
       bar = new SingleBar(
         { format: 'replay [{bar}] {value}/{total} frames | {classified} classified', stream: process.stderr },
@@ -140,6 +154,11 @@ export async function runReplayCommand(
         ...(options.overwrite === true && { overwrite: true }),
         ...(options.topics !== undefined && options.topics.length > 0 && { topics: options.topics }),
         ...(options.noOut !== true && { out: resultsPrefix(options.out ?? 'results', bagPath) }),
+        ...(views !== undefined && {
+          keepImages: true,
+          onResult: (r) => views.enqueueReplayResult(r),
+          beforeFeed: () => views.backpressure(),
+        }),
         onProgress: (p) => {
           if (bar === undefined) return;
           if (!started) {
@@ -153,12 +172,17 @@ export async function runReplayCommand(
     );
     bar?.stop();
     bar = undefined;
+    const viewProblems = (await views?.settle()) ?? [];
+    for (const problem of viewProblems) io.stderr(`edgenext replay: ${problem}`);
+    await views?.writeReport(views.replaySections(summary));
+    if (options.report !== undefined) io.stderr(`report: ${options.report}`);
     if (options.json === true) io.stdout(summaryJson(summary));
     else for (const line of formatReplaySummary(summary)) io.stdout(line);
     if (summary.error !== undefined) {
       io.stderr(`edgenext replay: ${summary.error}`);
       return EXIT_FAILURE;
     }
+    if (viewProblems.length > 0) return EXIT_FAILURE;
     return EXIT_OK;
   } catch (error) {
     bar?.stop();
@@ -200,6 +224,8 @@ export function registerReplayCommand(program: Command): void {
     )
     .option('--overwrite', 'replace existing result files (default: refuse)')
     .option('--json', 'print the summary as JSON')
+    .option('--annotate <dir>', 'write every classified frame with its top-k drawn on it as <dir>/<topic>_<stamp>.jpg')
+    .option('--report <file>', 'write a self-contained HTML report (thumbnails, drops, latency, throughput)')
     .action(async (bag: string, options: Omit<ReplayCommandOptions, 'out'> & { out?: string | false }) => {
       const { out, ...rest } = options;
       process.exitCode = await runReplayCommand(bag, { ...rest, ...(out === false ? { noOut: true } : { out }) });

@@ -46,13 +46,13 @@ function accept(lane: SourceState, frame: AnyFrame, ctx: PipelineContext): boole
     return false;
   }
   if (ctx.isStale(refMs)) {
-    ctx.drop(lane, 'stale', undefined, frame.payload);
+    ctx.dropStale(lane, refMs, frame.payload);
     return false;
   }
   if (lane.queue.length >= lane.queue.capacity && ctx.options.maxAgeMs > 0) {
     // Stale frames must not keep a fresh one out of a full drop_newest buffer.
     for (const stale of lane.queue.removeWhere((q) => ctx.isStale(ctx.refMs(q.frame) ?? 0))) {
-      ctx.drop(lane, 'stale', undefined, stale.frame.payload);
+      ctx.dropStale(lane, ctx.refMs(stale.frame) ?? 0, stale.frame.payload);
     }
   }
   for (const evicted of lane.queue.push({ frame, enqueuedMs: now }))

@@ -40,24 +40,27 @@ describe('boundedIntake', () => {
     });
   });
 
-  it('drops a frame without a valid header as malformed, and a stale one as stale, without signalling', () => {
+  it('drops a frame without a valid header as malformed, and a stale one as stale, logs both, without signalling', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const { ctx, lane, warnings } = contextWithLane(ts, { maxAgeMs: 50 });
-      const frames = cold('-m-s-f', {
+      const frames = cold('-m 99ms s-f', {
         m: { ...frameAt('m', 0), header: undefined } as unknown as AnyFrame,
-        s: frameAt('s', -100),
-        f: frameAt('f', 0),
+        s: frameAt('s', 0), // 101 ms old when it arrives
+        f: frameAt('f', 100),
       });
       expectObservable(
         frames.pipe(
           boundedIntake(lane, ctx),
           map((l) => l.name),
         ),
-      ).toBe('-----c', { c: 'cam' });
+      ).toBe('103ms c', { c: 'cam' });
       ts.flush();
       expect(lane).toMatchObject({ received: 3, dropped: { malformed: 1, stale: 1 } });
-      expect(warnings).toEqual(["pipeline: source 'cam' sent a frame without a valid header or receive time"]);
+      expect(warnings).toEqual([
+        "pipeline: source 'cam' sent a frame without a valid header or receive time",
+        "pipeline: source 'cam' dropped a frame as stale: 101 ms old (header stamp) > max_age_ms 50",
+      ]);
     });
   });
 

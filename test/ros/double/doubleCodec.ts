@@ -12,6 +12,7 @@ type Field = MessageDefinition['definitions'][number];
 
 const EXTRA_TYPES: Record<string, MessageDefinition[]> = {
   'std_msgs/msg/String': [ros2humble['std_msgs/String'] as MessageDefinition],
+  'rosgraph_msgs/msg/Clock': [ros2humble['rosgraph_msgs/Clock'] as MessageDefinition],
 };
 
 const VISION_PREFIX = 'vision_msgs/';

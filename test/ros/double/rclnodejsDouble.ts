@@ -514,6 +514,13 @@ export class RosGraph {
     return n;
   }
 
+  /** How many publishers (of any process) are advertised on `topic`, as `ros2 topic info` counts them. */
+  publisherCount(topic: string): number {
+    let n = 0;
+    for (const pub of this.#pubs) if (pub.topic === topic) n++;
+    return n;
+  }
+
   /** A publisher outside the node. Default QoS: best effort, volatile, depth 5 (a camera driver). */
   publisher(topic: string, type: string, qos: ProbeOptions = {}): TestPublisher {
     const endpoint: PubEndpoint = {
@@ -642,6 +649,8 @@ export class DoubleNode {
       for (const o of all) if (o.nodeKey === key) this.#overrides.set(o.name, o.parameter);
     }
     ctx.nodes.add(this);
+    // rclnodejs' TimeSource declares use_sim_time (bool, no descriptor) in the Node constructor.
+    this.declareParameter(new Parameter('use_sim_time', PT.bool, false));
   }
 
   name(): string {
@@ -905,22 +914,36 @@ export class DoubleNode {
     return this.#parameters.get(name)?.descriptor;
   }
 
-  /** What `ros2 param set` does through the parameter service: never throws, returns the verdict. */
+  /** rclnodejs' `setParameter`: one parameter through `setParameters` (so a wrapper of that sees it too). */
   setParameter(parameter: Parameter): SetResult {
-    const entry = this.#parameters.get(parameter.name);
-    if (entry === undefined) return { successful: false, reason: `parameter ${parameter.name} is not declared` };
-    if (entry.descriptor?.readOnly) return { successful: false, reason: `Parameter ${parameter.name} is readonly` };
-    if (entry.descriptor !== undefined) {
-      try {
-        entry.descriptor.validateParameter(parameter);
-      } catch (error) {
-        return { successful: false, reason: error instanceof Error ? error.message : String(error) };
+    return this.setParameters([parameter])[0] ?? { successful: false, reason: 'no result' };
+  }
+
+  /** What `ros2 param set` does through the parameter service: one atomic set per parameter, never throws. */
+  setParameters(parameters: Parameter[]): SetResult[] {
+    return parameters.map((parameter) => this.setParametersAtomically([parameter]));
+  }
+
+  /** [real-humble] rclnodejs 2.2 `_setParametersAtomically`: descriptor checks first, with its own texts, then callbacks. */
+  setParametersAtomically(parameters: Parameter[]): SetResult {
+    for (const parameter of parameters) {
+      const entry = this.#parameters.get(parameter.name);
+      if (entry === undefined)
+        return { successful: false, reason: `Parameter ${parameter.name} has not been declared` };
+      if (entry.descriptor?.readOnly) return { successful: false, reason: `Parameter ${parameter.name} is readonly` };
+      if (entry.descriptor !== undefined) {
+        try {
+          entry.descriptor.validateParameter(parameter);
+        } catch {
+          // sic: rclnodejs' text for any type or range error.
+          return { successful: false, reason: `Parameter ${parameter.name} does not  readonly` };
+        }
       }
     }
     let result: SetResult = { successful: true, reason: '' };
     this.#ctx.graph.invoke('on-set-parameters', () => {
       for (const cb of this.#onSet) {
-        const r = cb([parameter]);
+        const r = cb(parameters);
         if (!r.successful) {
           result = r;
           return;
@@ -928,9 +951,12 @@ export class DoubleNode {
       }
     });
     if (!result.successful) return result;
-    entry.parameter = parameter;
+    for (const parameter of parameters) {
+      const entry = this.#parameters.get(parameter.name);
+      if (entry !== undefined) entry.parameter = parameter;
+    }
     this.#ctx.graph.invoke('post-set-parameters', () => {
-      for (const cb of this.#postSet) cb([parameter]);
+      for (const cb of this.#postSet) cb(parameters);
     });
     return result;
   }
