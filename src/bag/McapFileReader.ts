@@ -148,7 +148,7 @@ export class McapFileReader implements StorageFileReader {
     file: string,
     handle: FileHandle,
     onRecord: (record: McapTypes.TypedMcapRecord) => void | Promise<void>,
-  ): Promise<{ done: boolean; leftoverBytes: number }> {
+  ): Promise<{ done: boolean; leftoverBytes: number; bytesRead: number }> {
     const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
     const buffer = new Uint8Array(STREAM_READ_BYTES);
     let position = 0;
@@ -164,7 +164,7 @@ export class McapFileReader implements StorageFileReader {
       }
       if (stream.done()) break;
     }
-    return { done: stream.done(), leftoverBytes: stream.bytesRemaining() };
+    return { done: stream.done(), leftoverBytes: stream.bytesRemaining(), bytesRead: position };
   }
 
   static async #scan(file: string, handle: FileHandle, warnings: string[]): Promise<Summary> {
@@ -173,7 +173,7 @@ export class McapFileReader implements StorageFileReader {
     const counts = new Map<number, number>();
     let start = -1n;
     let end = 0n;
-    const { done, leftoverBytes } = await McapFileReader.#walk(file, handle, (record) => {
+    const { done, leftoverBytes, bytesRead } = await McapFileReader.#walk(file, handle, (record) => {
       if (record.type === 'Schema') schemas.set(record.id, record);
       else if (record.type === 'Channel') channels.set(record.id, record);
       else if (record.type === 'Message') {
@@ -185,7 +185,7 @@ export class McapFileReader implements StorageFileReader {
     if (!done) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(
-        `${file}: truncated: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,
+        `${file}: truncated at byte ${bytesRead - leftoverBytes}: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,
       );
     }
     return { channels, schemas, counts, startTimeNs: start < 0n ? 0n : start, endTimeNs: end };

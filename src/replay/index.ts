@@ -1,4 +1,4 @@
-export { checkReplayBag, replayBag } from './replayBag';
+export { openReplayBag, replayBag, replayOpenedBag, type OpenedReplayBag } from './replayBag';
 export {
   makeImageBag,
   BAG_IMAGE_ENCODINGS,

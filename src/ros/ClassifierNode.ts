@@ -88,7 +88,7 @@ interface CameraInput {
   readonly frames: Subject<Frame>;
 }
 
-function pipelineOptionsFrom(settings: NodeSettings): Partial<PipelineOptions> {
+export function pipelineOptionsFrom(settings: NodeSettings): Partial<PipelineOptions> {
   return {
     queuePolicy: settings.queuePolicy,
     queueDepth: settings.queueDepth,

@@ -103,6 +103,8 @@ export class BpuBackend implements InferenceBackend {
   readonly kind = 'bpu';
   readonly maxBatch = 1;
   readonly maxConcurrency: number;
+  /** One BPU core: tasks in flight run one after another (the pipeline times its submissions by this). */
+  readonly deviceParallelism = 1;
   readonly info: BackendModelInfo;
   /** The runtime's hbDNNGetVersion text. */
   readonly runtimeVersion: string;
