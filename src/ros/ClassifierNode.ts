@@ -67,8 +67,9 @@ export interface ClassifierNodeDeps {
   readonly createPipeline: CreatePipeline;
   readonly decodeImageMessage: DecodeImageMessage;
   /**
-   * Milliseconds in the domain of header stamps, for receive times and frame ages when sim time is off. Default
-   * Date.now (ROS time is system time then). Under use_sim_time the node's /clock copy replaces it.
+   * Wall-clock milliseconds (Date.now by default): the pipeline's clock for receive times and durations, and the
+   * stamp domain for frame ages when sim time is off (ROS time is system time then). Under use_sim_time, ages from
+   * header stamps use the node's /clock copy instead.
    */
   readonly clock?: () => number;
 }
@@ -422,7 +423,8 @@ export class ClassifierNode {
         return;
       }
       this.#annotated?.rememberFrame(topic, decoded.header, decoded.image);
-      frames.next({ source: topic, header: decoded.header, receiveTimeMs: this.#rosNowMs(), image: decoded.image });
+      // Receive times are in the pipeline's `clock` domain (how long a frame waited here), even under sim time.
+      frames.next({ source: topic, header: decoded.header, receiveTimeMs: this.#clock(), image: decoded.image });
     } catch (error) {
       this.#callbackErrors++;
       this.#safeLog('error', `image callback on ${topic} failed: ${errorMessage(error)}`);
