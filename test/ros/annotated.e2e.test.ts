@@ -6,8 +6,8 @@
 import type { RosDiagnosticArray, RosEdgenextClassification, RosImage } from '../../src/messages';
 import { layoutOverlay } from '../../src/annotate';
 import { Parameter } from './double/rclnodejsDouble';
-import { uniformFrame, type Rgb } from './support/frames';
-import { PARAMS_FILE, rosArgs, stampOf, startHarness, type Harness } from './support/harness';
+import { imageMessage, uniformFrame, type Rgb } from './support/frames';
+import { PARAMS_FILE, rosArgs, stampOf, startHarness, stopChecked, type Harness } from './support/harness';
 
 const IMAGE = 'sensor_msgs/msg/Image';
 const RESULT = 'edgenext/msg/Classification';
@@ -26,25 +26,15 @@ type ImageMsg = RosImage;
 let harness: Harness | undefined;
 
 afterEach(async () => {
-  if (harness !== undefined) {
-    await harness.node.stop();
-    expect(harness.double.graph.callbackErrors).toEqual([]);
-    expect(harness.node.callbackErrors).toBe(0);
-    harness = undefined;
-  }
+  await stopChecked(harness);
+  harness = undefined;
 });
 
 function frameMsg(rgb: Rgb, i: number, size = { width: 320, height: 240 }): ImageMsg {
-  const frame = uniformFrame('bgr8', size.width, size.height, rgb, 6);
-  return {
-    header: { stamp: stampOf(i), frame_id: `cam_${i}` },
-    height: frame.height,
-    width: frame.width,
-    encoding: frame.encoding,
-    is_bigendian: 0,
-    step: frame.step,
-    data: frame.data,
-  };
+  return imageMessage(uniformFrame('bgr8', size.width, size.height, rgb, 6), {
+    stamp: stampOf(i),
+    frame_id: `cam_${i}`,
+  });
 }
 
 async function start(...params: string[]): Promise<Harness> {

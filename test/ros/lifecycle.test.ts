@@ -13,7 +13,7 @@ import { PARAMETER_SPECS } from '../../src/ros/parameters';
 import { installStopSignals } from '../../src/ros/stopSignals';
 import { createRclDouble } from './double/rclnodejsDouble';
 import { createFakeClassifier } from './support/fakeClassifier';
-import { uniformFrame } from './support/frames';
+import { imageMessage, uniformFrame } from './support/frames';
 import { asRcl, PARAMS_FILE, rosArgs, stampOf, startHarness } from './support/harness';
 import { fakeProcess } from './support/fakeProcess';
 
@@ -27,16 +27,7 @@ function tempYaml(text: string): string {
 }
 
 function image(i: number, frameId = 'f') {
-  const frame = uniformFrame('rgb8', 4, 4, [0, 0, 255]);
-  return {
-    header: { stamp: stampOf(i), frame_id: frameId },
-    height: 4,
-    width: 4,
-    encoding: 'rgb8',
-    is_bigendian: 0,
-    step: frame.step,
-    data: frame.data,
-  };
+  return imageMessage(uniformFrame('rgb8', 4, 4, [0, 0, 255]), { stamp: stampOf(i), frame_id: frameId });
 }
 
 /** Polls `condition` every 5 ms; rejects after `timeoutMs` (the CI machine is shared and slow). */

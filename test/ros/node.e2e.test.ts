@@ -5,9 +5,9 @@
 import sharp from 'sharp';
 import { encodeMessage, type RosDiagnosticArray, type RosEdgenextClassification } from '../../src/messages';
 import { Parameter, Reliability, Durability, type RosGraph, type TopicProbe } from './double/rclnodejsDouble';
-import { ALL_RAW_ENCODINGS, uniformFrame, type Rgb } from './support/frames';
+import { ALL_RAW_ENCODINGS, imageMessage, uniformFrame, type RawFrame, type Rgb } from './support/frames';
 import { PALETTE } from './support/fakeClassifier';
-import { PARAMS_FILE, rosArgs, stampOf, startHarness, type Harness } from './support/harness';
+import { PARAMS_FILE, rosArgs, stampOf, startHarness, stopChecked, type Harness } from './support/harness';
 
 const IMAGE = 'sensor_msgs/msg/Image';
 const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
@@ -21,28 +21,12 @@ interface VisionClassification {
 let harness: Harness | undefined;
 
 afterEach(async () => {
-  if (harness !== undefined) {
-    await harness.node.stop();
-    expect(harness.double.graph.callbackErrors).toEqual([]);
-    expect(harness.node.callbackErrors).toBe(0);
-    harness = undefined;
-  }
+  await stopChecked(harness);
+  harness = undefined;
 });
 
-function imageMsg(
-  frame: { width: number; height: number; encoding: string; step: number; data: Uint8Array },
-  i: number,
-  frameId: string,
-) {
-  return {
-    header: { stamp: stampOf(i), frame_id: frameId },
-    height: frame.height,
-    width: frame.width,
-    encoding: frame.encoding,
-    is_bigendian: 0,
-    step: frame.step,
-    data: frame.data,
-  };
+function imageMsg(frame: RawFrame, i: number, frameId: string) {
+  return imageMessage(frame, { stamp: stampOf(i), frame_id: frameId });
 }
 
 async function encodeCompressed(format: 'jpeg' | 'png', rgb: Rgb): Promise<Uint8Array> {

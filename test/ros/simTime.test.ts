@@ -5,8 +5,8 @@
 import type { RosDiagnosticArray, RosEdgenextClassification } from '../../src/messages';
 import { SimClock } from '../../src/ros/simClock';
 import { Parameter, Reliability } from './double/rclnodejsDouble';
-import { uniformFrame } from './support/frames';
-import { rosArgs, startHarness, type Harness } from './support/harness';
+import { imageMessage, uniformFrame } from './support/frames';
+import { rosArgs, startHarness, stopChecked, type Harness } from './support/harness';
 
 const IMAGE = 'sensor_msgs/msg/Image';
 const RESULT = 'edgenext/msg/Classification';
@@ -17,24 +17,12 @@ const SIM_SEC = 1_000_000;
 let harness: Harness | undefined;
 
 afterEach(async () => {
-  if (harness !== undefined) {
-    await harness.node.stop();
-    expect(harness.double.graph.callbackErrors).toEqual([]);
-    harness = undefined;
-  }
+  await stopChecked(harness);
+  harness = undefined;
 });
 
 function image(sec: number, nanosec: number, frameId: string) {
-  const frame = uniformFrame('rgb8', 8, 6, [255, 0, 0]);
-  return {
-    header: { stamp: { sec, nanosec }, frame_id: frameId },
-    height: frame.height,
-    width: frame.width,
-    encoding: frame.encoding,
-    is_bigendian: 0,
-    step: frame.step,
-    data: frame.data,
-  };
+  return imageMessage(uniformFrame('rgb8', 8, 6, [255, 0, 0]), { stamp: { sec, nanosec }, frame_id: frameId });
 }
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -152,3 +152,16 @@ export function meanRgb(frame: RawFrame): Rgb {
 }
 
 export const ALL_RAW_ENCODINGS: readonly RawEncoding[] = RAW_ENCODINGS;
+
+/** A sensor_msgs/Image message (ROS field names) carrying `frame` under `header`. */
+export function imageMessage(frame: RawFrame, header: { stamp: { sec: number; nanosec: number }; frame_id: string }) {
+  return {
+    header,
+    height: frame.height,
+    width: frame.width,
+    encoding: frame.encoding,
+    is_bigendian: 0,
+    step: frame.step,
+    data: frame.data,
+  };
+}

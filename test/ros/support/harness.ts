@@ -72,3 +72,11 @@ export const stampOf = (i: number): { sec: number; nanosec: number } => ({
   sec: 1_700_000_000 + i,
   nanosec: 1000 * i + 7,
 });
+
+/** Stops a test's node and checks that nothing went wrong inside a callback on the way (for afterEach). */
+export async function stopChecked(harness: Harness | undefined): Promise<void> {
+  if (harness === undefined) return;
+  await harness.node.stop();
+  expect(harness.double.graph.callbackErrors).toEqual([]);
+  expect(harness.node.callbackErrors).toBe(0);
+}
