@@ -1,4 +1,5 @@
 import type { ReplaySummary } from './types';
+import { plural } from '../core/plural';
 
 const SYNTHETIC_NOTE = 'the model has synthetic weights: class labels are not meaningful (speed test only)';
 
@@ -15,15 +16,15 @@ function causes(dropped: Readonly<Record<string, number>>): string {
 export function formatReplaySummary(s: ReplaySummary): string[] {
   const lines = [`bag: ${s.bag} (${s.storage})`];
   for (const t of s.topics) {
-    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${t.messageCount} messages`);
+    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${plural(t.messageCount, 'message')}`);
   }
   lines.push(`model: ${s.model.name} on ${s.model.backend}`);
   if (s.model.syntheticWeights) lines.push(`note: ${SYNTHETIC_NOTE}`);
   for (const t of s.perTopic) {
-    lines.push(`${t.topic}: ${t.frames} frames, ${t.classified} classified, dropped: ${causes(t.dropped)}`);
+    lines.push(`${t.topic}: ${plural(t.frames, 'frame')}, ${t.classified} classified, dropped: ${causes(t.dropped)}`);
   }
   const byCause = s.droppedTotal > 0 ? ` (${causes(s.dropped)})` : '';
-  lines.push(`total: ${s.frames} frames, ${s.classified} classified, dropped ${s.droppedTotal}${byCause}`);
+  lines.push(`total: ${plural(s.frames, 'frame')}, ${s.classified} classified, dropped ${s.droppedTotal}${byCause}`);
   lines.push(
     `latency: p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
   );

@@ -9,6 +9,7 @@ import { nearestRankPercentile as percentile } from '../core/percentile';
 import { readAhead } from './readAhead';
 import { ResultsSink } from './ResultsSink';
 import type { ReplayClassifier, ReplayOptions, ReplayResult, ReplaySummary, TopicSummary } from './types';
+import { plural } from '../core/plural';
 
 /** Unfinished frames per topic under --max-speed when no window is given: enough to keep batches and slots busy. */
 function defaultWindow(options: PipelineOptions): number {
@@ -42,7 +43,7 @@ function replayableTopics(reader: BagReader, wanted: readonly string[] | undefin
   if (reader.messageCount === 0) {
     throw new EdgenextError(
       ErrorCodes.invalidArgument,
-      `${reader.path}: empty bag (no messages in ${reader.topics.length} topics)`,
+      `${reader.path}: empty bag (no messages in ${plural(reader.topics.length, 'topic')})`,
     );
   }
   const images = reader.topics.filter((t) => isImageType(t.type));

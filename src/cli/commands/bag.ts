@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { BAG_STORAGES, openBag, type BagStorage } from '../../bag';
 import { errorMessage, isEdgenextError } from '../../core/errors';
 import { BAG_IMAGE_ENCODINGS, makeImageBag, type BagImageEncoding } from '../../replay';
+import { plural } from '../../core/plural';
 
 /** Where a command writes; the commander action passes process streams, tests pass collectors. */
 export interface BagCommandIo {
@@ -78,7 +79,7 @@ export async function runBagMake(
     const first = made.stampsNs[0] ?? 0n;
     const last = made.stampsNs.at(-1) ?? 0n;
     io.stdout(
-      `wrote ${made.dir}: ${made.frames} frames on ${made.topic} (${made.type}, ${encoding}), ${storage}, ` +
+      `wrote ${made.dir}: ${plural(made.frames, 'frame')} on ${made.topic} (${made.type}, ${encoding}), ${storage}, ` +
         `stamps ${formatNs(first)} .. ${formatNs(last)}`,
     );
     return EXIT_OK;

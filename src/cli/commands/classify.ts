@@ -17,6 +17,7 @@ import {
   UsageError,
   type CommandIo,
 } from '../commandIo';
+import { plural } from '../../core/plural';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.jpe']);
 
@@ -178,7 +179,7 @@ export async function runClassify(
       }
     }
     bar?.stop();
-    if (failures > 0) io.stderr(`${failures} of ${files.length + missing.length} inputs failed`);
+    if (failures > 0) io.stderr(`${failures} of ${plural(files.length + missing.length, 'input')} failed`);
     return failures > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await classifier.close();
