@@ -20,6 +20,9 @@ export function formatReplaySummary(s: ReplaySummary): string[] {
   }
   lines.push(`model: ${s.model.name} on ${s.model.backend}`);
   if (s.model.syntheticWeights) lines.push(`note: ${SYNTHETIC_NOTE}`);
+  else if (s.model.labelsMeaningful === false) {
+    lines.push(`note: ${s.model.labelsNote ?? 'this model'}: class labels are not meaningful`);
+  }
   for (const t of s.perTopic) {
     lines.push(`${t.topic}: ${plural(t.frames, 'frame')}, ${t.classified} classified, dropped: ${causes(t.dropped)}`);
   }

@@ -106,6 +106,8 @@ async function runReplay(
     name: classifier.card.modelName,
     backend: classifier.card.backend,
     syntheticWeights: classifier.card.syntheticWeights,
+    labelsMeaningful: classifier.card.labelsMeaningful ?? true,
+    ...(classifier.card.labelsNote !== undefined && { labelsNote: classifier.card.labelsNote }),
   };
   const sink = options.out !== undefined ? await ResultsSink.create(options.out, model) : undefined;
   // --max-speed: a FIFO buffer as deep as the window, which the window never lets overflow: no drops for room.

@@ -222,7 +222,7 @@ export class ClassifierNode {
     const card = classifier.card;
     logger.info(
       `model ${card.modelName} (${card.backend}, ${card.inputWidth}x${card.inputHeight} ${card.inputFormat}) ready: ` +
-        `warm-up ${card.warmupLatencyMs.toFixed(1)} ms${card.syntheticWeights ? ', SYNTHETIC weights: labels are not meaningful' : ''}`,
+        `warm-up ${card.warmupLatencyMs.toFixed(1)} ms${card.labelsMeaningful ? '' : `, ${card.labelsNote ?? ''}: labels are not meaningful`}`,
     );
 
     this.#createPublishers();

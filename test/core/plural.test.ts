@@ -16,7 +16,7 @@ describe('plural', () => {
       bag: 'one',
       storage: 'mcap',
       topics: [{ name: '/cam', type: 'sensor_msgs/msg/Image', messageCount: 1, replayed: true }],
-      perTopic: [{ topic: '/cam', frames: 1, classified: 1, dropped: {} }],
+      perTopic: [{ topic: '/cam', type: 'sensor_msgs/msg/Image', frames: 1, classified: 1, dropped: {} }],
       frames: 1,
       classified: 1,
       dropped: {},

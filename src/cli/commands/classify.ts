@@ -146,9 +146,7 @@ export async function runClassify(
   }
   try {
     const { card } = classifier;
-    const note = card.syntheticWeights
-      ? ` — SYNTHETIC WEIGHTS (no pretrained weights are bundled): class labels are not meaningful`
-      : '';
+    const note = card.labelsMeaningful ? '' : ` — ${card.labelsNote ?? ''}: class labels are not meaningful`;
     io.stderr(
       `model ${card.modelName} on ${card.backend} (${card.inputWidth}x${card.inputHeight} ${card.inputFormat}, resize ${card.resize.policy})${note}`,
     );
@@ -172,6 +170,8 @@ export async function runClassify(
             model: card.modelName,
             backend: card.backend,
             syntheticWeights: card.syntheticWeights,
+            labelsMeaningful: card.labelsMeaningful,
+            ...(card.labelsNote !== undefined ? { labelsNote: card.labelsNote } : {}),
           }),
         );
       } else if (result.error === undefined) {
