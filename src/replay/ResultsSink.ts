@@ -64,7 +64,7 @@ export class ResultsSink {
       backend: this.#model.backend,
       // Said on every line so that no script mistakes the bundled model's labels for real predictions.
       syntheticWeights: this.#model.syntheticWeights,
-      labelsMeaningful: this.#model.labelsMeaningful ?? true,
+      labelsMeaningful: this.#model.labelsMeaningful ?? !this.#model.syntheticWeights,
       ...(this.#model.labelsNote !== undefined && { labelsNote: this.#model.labelsNote }),
     });
   }

@@ -106,7 +106,7 @@ async function runReplay(
     name: classifier.card.modelName,
     backend: classifier.card.backend,
     syntheticWeights: classifier.card.syntheticWeights,
-    labelsMeaningful: classifier.card.labelsMeaningful ?? true,
+    labelsMeaningful: classifier.card.labelsMeaningful ?? !classifier.card.syntheticWeights,
     ...(classifier.card.labelsNote !== undefined && { labelsNote: classifier.card.labelsNote }),
   };
   const sink = options.out !== undefined ? await ResultsSink.create(options.out, model) : undefined;

@@ -8,7 +8,7 @@ export interface ReplayModelCard {
   readonly modelName: string;
   readonly backend: string;
   readonly syntheticWeights: boolean;
-  /** False when the labels must not be read as predictions (synthetic weights, the BPU emulator); default true. */
+  /** False when the labels must not be read as predictions (synthetic weights, the BPU emulator); default: not when the weights are synthetic. */
   readonly labelsMeaningful?: boolean;
   readonly labelsNote?: string;
 }

@@ -139,7 +139,7 @@ describe('replay behaviour', () => {
     const out = path.join(tmp, 'out', 'results');
     const summary = await replayBag({ bagPath: bagDir, pace: { mode: 'max_speed' }, out }, fakeClassifier());
     expect(summary.resultsBag).toBe(out);
-    expect(summary.model).toEqual({ name: 'fake', backend: 'onnx', syntheticWeights: true });
+    expect(summary.model).toEqual({ name: 'fake', backend: 'onnx', syntheticWeights: true, labelsMeaningful: false });
     const info = await expectHumbleBag(out, 'mcap');
     const topic = (info['topics_with_message_count'] as Record<string, unknown>[])[0]!['topic_metadata'] as Record<
       string,
