@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import type { ClassScore } from '../../core/classification';
 import { errorMessage } from '../../core/errors';
 import { RESIZE_POLICIES, type ResizePolicy } from '../../core/preprocessing';
-import { readImageFile } from '../../image';
 import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
+import { classifyImage } from '../../runtime/classifyImage';
 import { openClassifier, type Classifier, type ClassifierOptions } from '../../runtime/openClassifier';
 import {
   EXIT_FAILURE,
@@ -67,18 +67,7 @@ export async function collectImages(args: readonly string[]): Promise<{ files: s
 /** Classifies one image file; failures come back as the result's error, so one bad file never stops the rest. */
 export async function classifyFile(classifier: Classifier, file: string, k: number): Promise<ImageResult> {
   try {
-    const started = performance.now();
-    const input = await classifier.preprocess(await readImageFile(file));
-    const preprocessed = performance.now();
-    const [logits] = await classifier.backend.infer([input]);
-    const inferred = performance.now();
-    if (logits === undefined) throw new Error('the backend returned no output');
-    return {
-      file,
-      topK: classifier.postprocess(logits, k),
-      preprocessMs: preprocessed - started,
-      inferenceMs: inferred - preprocessed,
-    };
+    return { file, ...(await classifyImage(classifier, file, k)) };
   } catch (error) {
     return { file, error: errorMessage(error) };
   }
