@@ -10,3 +10,4 @@ export { sniffImageFormat, type SniffedFormat } from './sniffImageFormat';
 export { toRgb8 } from './toRgb8';
 export { encodeCompressed, type CompressedFormat, type EncodeCompressedOptions } from './encodeCompressed';
 export { setSharpConcurrency, sharpLetterboxRgb } from './sharpLetterbox';
+export { IMAGE_FILE_EXTENSIONS, isImageFileName } from './imageFiles';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runReplayCommand } from '../../src/cli/commands/replay';
 import { encodeCompressed } from '../../src/image';
-import { makeImageBag } from '../../src/replay';
+import { makeImageBag } from '../../src/bagmake';
 import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
 
 /** A 224x224 grey PNG: letterboxing leaves it unpadded, so its NV12 luma is uniform. */

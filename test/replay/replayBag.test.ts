@@ -12,7 +12,8 @@ import {
   ros2msgSchemaText,
   type RosEdgenextClassification,
 } from '../../src/messages';
-import { makeImageBag, replayBag, resultsTopicFor, type ReplayResult } from '../../src/replay';
+import { makeImageBag } from '../../src/bagmake';
+import { replayBag, resultsTopicFor, type ReplayResult } from '../../src/replay';
 import { copyFixtureBags, FIXTURE_BAGS, FIXTURES, removeDir } from '../bag/fixtureBags';
 import { expectHumbleBag } from '../bag/rosbag2Rules';
 import { fakeClassifier, fakeLogits, fakePostprocess, fakePreprocess } from './fakeClassifier';

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { ClassScore } from '../../core/classification';
 import { errorMessage } from '../../core/errors';
 import { RESIZE_POLICIES, type ResizePolicy } from '../../core/preprocessing';
+import { isImageFileName } from '../../image';
 import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
 import { classifyImage } from '../../runtime/classifyImage';
 import { openClassifier, type Classifier, type ClassifierOptions } from '../../runtime/openClassifier';
@@ -18,8 +19,6 @@ import {
   type CommandIo,
 } from '../commandIo';
 import { plural } from '../../core/plural';
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.jpe']);
 
 export interface ClassifyCommandOptions {
   readonly model?: string;
@@ -52,7 +51,7 @@ export async function collectImages(args: readonly string[]): Promise<{ files: s
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) files.push(full);
+      else if (isImageFileName(entry.name)) files.push(full);
     }
   };
   for (const arg of args) {
