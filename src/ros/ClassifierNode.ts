@@ -199,6 +199,11 @@ export class ClassifierNode {
     return this.#publishErrors;
   }
 
+  /** Messages per camera topic that did not decode (counted before the pipeline, which never saw them). */
+  get decodeRejections(): ReadonlyMap<string, number> {
+    return new Map(this.#rejections);
+  }
+
   /** Errors caught inside rclnodejs callbacks and RxJS handlers (a throw there would abort the process). */
   get callbackErrors(): number {
     return this.#callbackErrors;

@@ -1,0 +1,149 @@
+/**
+ * Fuzzing the message decoder: random bytes, mutated valid CDR of sensor_msgs/Image and CompressedImage, and Image
+ * messages whose fields disagree, through decodeImageMessage (and, for decoded raw frames, the raw preprocessing).
+ * Every input must end as a decoded frame or an EdgenextError with a named code; nothing else may escape.
+ */
+import { fc, test } from '@fast-check/jest';
+import { ErrorCodes } from '../../src/core/errors';
+import type { PreprocessSpec } from '../../src/core/preprocessing';
+import { preprocessRaw } from '../../src/image';
+import { decodeImageMessage, encodeMessage } from '../../src/messages';
+import { disagreeingImage, expectNamedError, FUZZ_RUNS, FUZZ_SEED, mutatedBytes, Outcomes } from './fuzzSupport';
+
+const IMAGE = 'sensor_msgs/msg/Image';
+const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
+const params = { seed: FUZZ_SEED, numRuns: FUZZ_RUNS };
+
+const header = { stamp: { sec: 1_700_000_000, nanosec: 5 }, frame_id: 'cam' };
+const validImages = [
+  encodeMessage(IMAGE, {
+    header,
+    height: 2,
+    width: 3,
+    encoding: 'rgb8',
+    is_bigendian: 0,
+    step: 9,
+    data: new Uint8Array(18),
+  }),
+  encodeMessage(IMAGE, {
+    header,
+    height: 4,
+    width: 4,
+    encoding: 'nv12',
+    is_bigendian: 0,
+    step: 4,
+    data: new Uint8Array(24),
+  }),
+  encodeMessage(IMAGE, {
+    header,
+    height: 1,
+    width: 2,
+    encoding: 'yuv422',
+    is_bigendian: 0,
+    step: 4,
+    data: new Uint8Array(4),
+  }),
+];
+const validCompressed = [
+  encodeMessage(COMPRESSED, { header, format: 'jpeg', data: Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) }),
+  encodeMessage(COMPRESSED, { header, format: 'png', data: new Uint8Array(0) }),
+];
+
+const SPEC: PreprocessSpec = {
+  width: 8,
+  height: 8,
+  format: 'float32_nchw_rgb',
+  resize: { policy: 'letterbox', interpolation: 'bilinear', padValue: 127, cropPct: 0.875 },
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+};
+
+/** Decodes one message; returns the outcome name, and checks what a decoded frame promises. */
+function decodeOutcome(type: string, cdr: Uint8Array): string {
+  try {
+    const { header: h, image } = decodeImageMessage(type, cdr);
+    expect(typeof h.frameId).toBe('string');
+    expect(Number.isInteger(h.stamp.sec) && Number.isInteger(h.stamp.nanosec)).toBe(true);
+    if (image.kind === 'raw') {
+      expect(image.data.byteLength).toBeGreaterThanOrEqual(image.step * image.height);
+      return 'decoded_raw';
+    }
+    expect(image.data).toBeInstanceOf(Uint8Array);
+    return 'decoded_compressed';
+  } catch (error) {
+    const code = expectNamedError(error, [ErrorCodes.malformedFrame]);
+    expect((error as Error).message).toContain(type);
+    return code;
+  }
+}
+
+function timed<T>(fn: () => T): [T, number] {
+  const started = performance.now();
+  const value = fn();
+  return [value, performance.now() - started];
+}
+
+const outcomes = {
+  randomImage: new Outcomes(),
+  randomCompressed: new Outcomes(),
+  mutatedImage: new Outcomes(),
+  mutatedCompressed: new Outcomes(),
+  disagreeing: new Outcomes(),
+};
+const rssBefore = process.memoryUsage().rss;
+
+describe('fuzz: message decoder', () => {
+  test.prop([fc.uint8Array({ maxLength: 128 })], params)('random bytes as an Image', (bytes) => {
+    outcomes.randomImage.add(...timed(() => decodeOutcome(IMAGE, bytes)));
+  });
+
+  test.prop([fc.uint8Array({ maxLength: 128 })], params)('random bytes as a CompressedImage', (bytes) => {
+    outcomes.randomCompressed.add(...timed(() => decodeOutcome(COMPRESSED, bytes)));
+  });
+
+  test.prop([mutatedBytes(validImages)], params)('mutated valid Image CDR', (bytes) => {
+    outcomes.mutatedImage.add(...timed(() => decodeOutcome(IMAGE, bytes)));
+  });
+
+  test.prop([mutatedBytes(validCompressed)], params)('mutated valid CompressedImage CDR', (bytes) => {
+    outcomes.mutatedCompressed.add(...timed(() => decodeOutcome(COMPRESSED, bytes)));
+  });
+
+  test.prop([disagreeingImage], params)(
+    'Image fields that disagree (step, height, encoding, data length, huge sizes) through decode and preprocessing',
+    (msg) => {
+      const [outcome, ms] = timed(() => {
+        let image;
+        try {
+          image = decodeImageMessage(IMAGE, encodeMessage(IMAGE, msg)).image;
+        } catch (error) {
+          return `decode:${expectNamedError(error, [ErrorCodes.malformedFrame])}`;
+        }
+        if (image.kind !== 'raw') throw new Error('an Image decoded as compressed');
+        try {
+          const input = preprocessRaw(image, SPEC);
+          expect(input.data).toHaveLength(3 * 8 * 8);
+          expect(Array.from(input.data).every(Number.isFinite)).toBe(true);
+          return 'preprocessed';
+        } catch (error) {
+          return `preprocess:${expectNamedError(error, [ErrorCodes.malformedFrame, ErrorCodes.unsupportedEncoding])}`;
+        }
+      });
+      outcomes.disagreeing.add(outcome, ms);
+    },
+  );
+
+  it('accounted for every input, and memory stayed bounded', () => {
+    for (const [name, o] of Object.entries(outcomes)) {
+      expect({ name, cases: o.cases, total: o.total }).toEqual({ name, cases: FUZZ_RUNS, total: FUZZ_RUNS });
+    }
+    // Both outcomes occur: the generators reach past the checks and into them.
+    expect(Object.keys(outcomes.mutatedImage.counts())).toEqual(
+      expect.arrayContaining(['decoded_raw', ErrorCodes.malformedFrame]),
+    );
+    expect(Object.keys(outcomes.disagreeing.counts())).toEqual(
+      expect.arrayContaining(['preprocessed', 'decode:malformed_frame', 'preprocess:malformed_frame']),
+    );
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Fuzzing the ROS node's subscription callback through the rclnodejs double: random bytes, mutated valid CDR and
+ * Image messages whose fields disagree arrive as serialized messages on the camera topics. The node must never let
+ * an exception out of a callback, never hold more frames than its bound, and account for every message: decoded
+ * and dropped by the pipeline with a named cause, published, or refused at decoding (counted per topic).
+ */
+import { fc, test } from '@fast-check/jest';
+import { encodeMessage, type RosEdgenextClassification } from '../../src/messages';
+import type { TestPublisher, TopicProbe } from '../ros/double/rclnodejsDouble';
+import { rosArgs, startHarness, type Harness } from '../ros/support/harness';
+import { cheapClassifier } from './cheapClassifier';
+import { disagreeingImage, FUZZ_RUNS, FUZZ_SEED, mutatedBytes, Outcomes } from './fuzzSupport';
+
+const IMAGE = 'sensor_msgs/msg/Image';
+const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
+const RAW_TOPIC = '/cam/image_raw';
+const COMPRESSED_TOPIC = '/cam/image_raw/compressed';
+const params = { seed: FUZZ_SEED, numRuns: FUZZ_RUNS };
+
+const header = { stamp: { sec: 1_700_000_000, nanosec: 5 }, frame_id: 'cam' };
+const validImages = [
+  encodeMessage(IMAGE, {
+    header,
+    height: 2,
+    width: 4,
+    encoding: 'bgr8',
+    is_bigendian: 0,
+    step: 12,
+    data: new Uint8Array(24).fill(90),
+  }),
+  encodeMessage(IMAGE, {
+    header,
+    height: 4,
+    width: 4,
+    encoding: 'nv12',
+    is_bigendian: 0,
+    step: 4,
+    data: new Uint8Array(24).fill(60),
+  }),
+  encodeMessage(IMAGE, {
+    header,
+    height: 2,
+    width: 2,
+    encoding: 'yuv422_yuy2',
+    is_bigendian: 0,
+    step: 4,
+    data: new Uint8Array(8),
+  }),
+];
+const validCompressed = [
+  encodeMessage(COMPRESSED, {
+    header,
+    format: 'jpeg',
+    data: Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]),
+  }),
+  encodeMessage(COMPRESSED, {
+    header,
+    format: 'png',
+    data: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  }),
+];
+
+let harness: Harness;
+let raw: TestPublisher;
+let compressed: TestPublisher;
+let results: TopicProbe<RosEdgenextClassification>;
+const sent = new Map<string, number>([
+  [RAW_TOPIC, 0],
+  [COMPRESSED_TOPIC, 0],
+]);
+const outcomes = new Outcomes();
+const rssBefore = process.memoryUsage().rss;
+
+beforeAll(async () => {
+  harness = await startHarness({
+    argv: rosArgs(
+      '-p',
+      `image_topics:=['${RAW_TOPIC}', '${COMPRESSED_TOPIC}']`,
+      '-p',
+      'queue_policy:=drop_oldest',
+      '-p',
+      'queue_depth:=4',
+      '-p',
+      'qos_depth:=10',
+    ),
+    openClassifier: () => Promise.resolve(cheapClassifier()),
+  });
+  const { graph } = harness.double;
+  raw = graph.publisher(RAW_TOPIC, IMAGE);
+  compressed = graph.publisher(COMPRESSED_TOPIC, COMPRESSED);
+  results = graph.probe<RosEdgenextClassification>('/classifier/classification', 'edgenext/msg/Classification');
+});
+
+/** Sends one serialized message and lets the node and its pipeline run; checks nothing escaped and memory held. */
+async function deliver(topic: typeof RAW_TOPIC | typeof COMPRESSED_TOPIC, bytes: Uint8Array): Promise<void> {
+  const started = performance.now();
+  (topic === RAW_TOPIC ? raw : compressed).publish(Buffer.from(bytes));
+  sent.set(topic, (sent.get(topic) ?? 0) + 1);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (harness.double.graph.callbackErrors.length > 0 || harness.node.callbackErrors > 0) {
+    throw new Error(`a callback threw: ${String(harness.double.graph.callbackErrors[0])}`);
+  }
+  // A statistics snapshot costs more than the case itself: look at the held frames every few cases.
+  if (outcomes.cases % 16 === 0) {
+    const stats = harness.node.stats();
+    if (stats === undefined || stats.bufferedFrames > stats.bufferBound) {
+      throw new Error(`frames held beyond the bound: ${stats?.bufferedFrames} > ${stats?.bufferBound}`);
+    }
+  }
+  outcomes.add('delivered', performance.now() - started);
+}
+
+describe('fuzz: the node subscription callback (rclnodejs double)', () => {
+  test.prop([fc.uint8Array({ maxLength: 128 }), fc.boolean()], params)(
+    'random bytes on the raw and compressed topics',
+    (bytes, onRaw) => deliver(onRaw ? RAW_TOPIC : COMPRESSED_TOPIC, bytes),
+  );
+
+  test.prop([mutatedBytes(validImages)], params)('mutated valid Image CDR', (bytes) => deliver(RAW_TOPIC, bytes));
+
+  test.prop([mutatedBytes(validCompressed)], params)('mutated valid CompressedImage CDR', (bytes) =>
+    deliver(COMPRESSED_TOPIC, bytes),
+  );
+
+  test.prop([disagreeingImage], params)('Image messages whose fields disagree', (msg) =>
+    deliver(RAW_TOPIC, encodeMessage(IMAGE, msg)),
+  );
+
+  it('accounted for every message once the pipeline is idle, and published what it classified', async () => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const stats = harness.node.stats()!;
+      if (stats.bufferedFrames === 0) break;
+      if (Date.now() > deadline) throw new Error(`pipeline never went idle: ${stats.bufferedFrames} frames held`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stats = harness.node.stats()!;
+    const rejections = harness.node.decodeRejections;
+    let published = 0;
+    for (const topic of [RAW_TOPIC, COMPRESSED_TOPIC]) {
+      const source = stats.sources.find((s) => s.name === topic)!;
+      // received = published + dropped (by named cause) once nothing is queued or in flight
+      expect(source.received).toBe(source.published + source.droppedTotal);
+      const namedDrops = Object.values(source.dropped).reduce((a, b) => a + b, 0);
+      expect(namedDrops).toBe(source.droppedTotal);
+      expect(source.received + (rejections.get(topic) ?? 0)).toBe(sent.get(topic));
+      published += source.published;
+    }
+    expect(outcomes.cases).toBe(4 * FUZZ_RUNS);
+    expect((sent.get(RAW_TOPIC) ?? 0) + (sent.get(COMPRESSED_TOPIC) ?? 0)).toBe(4 * FUZZ_RUNS);
+    // The fuzz reached every stage: refused at decoding, dropped in preprocessing, and classified.
+    expect(rejections.get(RAW_TOPIC) ?? 0).toBeGreaterThan(0);
+    expect(stats.sources.find((s) => s.name === RAW_TOPIC)!.dropped.malformed).toBeGreaterThan(0);
+    expect(published).toBeGreaterThan(0);
+    await results.waitFor(published, 5000);
+    expect(results.messages).toHaveLength(published);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
+  });
+});
+
+afterAll(async () => {
+  await harness.node.stop();
+  expect(harness.double.graph.callbackErrors).toEqual([]);
+});
