@@ -13,7 +13,7 @@ export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 export const CASE_TIME_LIMIT_MS = 2_000;
 
 /** One edit of a byte string; positions are taken modulo the current length. */
-type Mutation =
+export type Mutation =
   | { kind: 'flip'; at: number; bit: number }
   | { kind: 'set'; at: number; value: number }
   | { kind: 'truncate'; at: number }
@@ -66,11 +66,18 @@ function apply(bytes: Uint8Array, m: Mutation): Uint8Array {
   }
 }
 
+/** 1 to 4 edits, to apply with applyMutations (for inputs that exist only once the test runs). */
+export const mutations: fc.Arbitrary<Mutation[]> = fc.array(mutation, { minLength: 1, maxLength: 4 });
+
+export function applyMutations(base: Uint8Array, edits: readonly Mutation[]): Uint8Array {
+  return edits.reduce(apply, base);
+}
+
 /** 1 to 4 mutations of `base` (one of the given valid inputs). */
 export function mutatedBytes(bases: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
   return fc
-    .tuple(fc.nat(bases.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }))
-    .map(([i, edits]) => edits.reduce(apply, bases[i] as Uint8Array));
+    .tuple(fc.nat(bases.length - 1), mutations)
+    .map(([i, edits]) => applyMutations(bases[i] as Uint8Array, edits));
 }
 
 /** Sizes that break arithmetic: zero, odd, one more than fits, the 31- and 32-bit extremes. */
