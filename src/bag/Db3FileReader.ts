@@ -98,10 +98,20 @@ export class Db3FileReader implements StorageFileReader {
       (t) => options.topics === undefined || options.topics.includes(t.name),
     );
     if (wanted.length === 0) return;
-    // Timestamps as text: ns since the epoch exceed 2^53, and sql.js would round them as JS numbers.
-    const stmt = db.prepare(
-      `SELECT topic_id, CAST(timestamp AS TEXT), data FROM messages WHERE topic_id IN (${wanted.map((t) => t.id).join(',')}) ORDER BY timestamp, id`,
-    );
+    const damaged = (error: unknown): EdgenextError =>
+      new EdgenextError(ErrorCodes.corruptFile, `${this.file}: damaged sqlite3 data (${errorMessage(error)})`, {
+        cause: error,
+      });
+    let stmt: ReturnType<Database['prepare']>;
+    try {
+      // Timestamps as text: ns since the epoch exceed 2^53, and sql.js would round them as JS numbers.
+      stmt = db.prepare(
+        `SELECT topic_id, CAST(timestamp AS TEXT), data FROM messages WHERE topic_id IN (${wanted.map((t) => t.id).join(',')}) ORDER BY timestamp, id`,
+      );
+    } catch (error) {
+      // A damaged schema (found by the bag fuzz suite: "no such column: data") fails here, not at opening.
+      throw damaged(error);
+    }
     try {
       for (;;) {
         let row;
@@ -109,11 +119,7 @@ export class Db3FileReader implements StorageFileReader {
           if (!stmt.step()) break;
           row = stmt.get();
         } catch (error) {
-          throw new EdgenextError(
-            ErrorCodes.corruptFile,
-            `${this.file}: damaged sqlite3 data (${errorMessage(error)})`,
-            { cause: error },
-          );
+          throw damaged(error);
         }
         const topic = this.#topicsById.get(Number(row[0]));
         const data = row[2];
