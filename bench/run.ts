@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   bpu: () => import('./bpu'),
   pipeline: () => import('./pipeline'),
   replay: () => import('./replay'),
+  soak: () => import('./soak'),
 };
 
 function machineDescription(): string {
