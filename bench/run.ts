@@ -16,6 +16,7 @@ const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   pipeline: () => import('./pipeline'),
   replay: () => import('./replay'),
   soak: () => import('./soak'),
+  fuzz: () => import('./fuzz'),
 };
 
 function machineDescription(): string {

@@ -52,6 +52,8 @@ export interface SoakReport {
   readonly inferCalls: number;
   readonly rssAfterWarmupMb: number;
   readonly rssEndMb: number;
+  /** RSS at every tenth of the run after warm-up (MB): a leak climbs steadily, allocator caching levels off. */
+  readonly rssSamplesMb: readonly number[];
   /** Frames after the last fault, and how many of them got the class the emulator's model function gives. */
   readonly tail: number;
   readonly tailCorrect: number;
@@ -228,6 +230,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   pipeline.addSource('soak', frames);
   const warmup = Math.min(options.warmupFrames ?? 5_000, Math.floor(options.frames / 3));
   let rssAfterWarmupMb = 0;
+  const rssSamplesMb: number[] = [];
+  const sampleEvery = Math.max(1, Math.floor((options.frames - warmup) / 10));
   const window = 6;
   for (let i = 0; i < options.frames; i++) {
     // Keep at most `window` frames unfinished: the queue never overflows, so every drop is a fault's.
@@ -237,6 +241,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       });
     }
     if (i === warmup) rssAfterWarmupMb = rssMb();
+    if (i > warmup && (i - warmup) % sampleEvery === 0) rssSamplesMb.push(rssMb());
     const image = grayFrame(i % 256);
     if (i >= tailStart) expected.set(i, expectedClassOf(preprocessRaw(image, SPEC)));
     frames.next({ header: { stamp: { sec: i, nanosec: 0 }, frameId: 'soak' }, receiveTimeMs: Date.now(), image });
@@ -263,6 +268,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     inferCalls: probe.counter('infer_calls'),
     rssAfterWarmupMb,
     rssEndMb,
+    rssSamplesMb,
     tail: CLEAN_TAIL,
     tailCorrect,
     seconds: (performance.now() - started) / 1000,

@@ -11,7 +11,7 @@ import { fc } from '@fast-check/jest';
 import { openBag, type BagMessage } from '../../src/bag';
 import { ErrorCodes, EdgenextError } from '../../src/core/errors';
 import { bagVariants, mcapRecords, messagesCompleteBefore, type BagVariant, type McapRecord } from './bagVariants';
-import { expectNamedError, FUZZ_SEED, Outcomes } from './fuzzSupport';
+import { expectNamedError, FUZZ_SEED, Outcomes, reportOutcomes } from './fuzzSupport';
 
 /** Cases per variant for the random offsets and for the byte flips (every record boundary comes on top). */
 const BAG_RUNS = Number(process.env.FUZZ_BAG_RUNS ?? 200);
@@ -29,7 +29,11 @@ beforeAll(async () => {
   variants = await bagVariants(work);
   for (const v of variants) if (v.storage === 'mcap') layouts.set(v.name, mcapRecords(v.bytes));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+let attempted = 0;
+afterAll(() => {
+  reportOutcomes('damaged bags through openBag', outcomes, attempted);
+  rmSync(work, { recursive: true, force: true });
+});
 
 function sameMessage(read: BagMessage, original: BagVariant['messages'][number]): boolean {
   return (
@@ -44,6 +48,7 @@ function sameMessage(read: BagMessage, original: BagVariant['messages'][number])
  * byte that differs from the intact file (the truncation point, or the flipped byte).
  */
 async function check(variant: BagVariant, bytes: Uint8Array, damageAt: number, kind: string): Promise<void> {
+  attempted++;
   const dir = path.join(work, variant.name);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `damaged.${variant.storage === 'mcap' ? 'mcap' : 'db3'}`);

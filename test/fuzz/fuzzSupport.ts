@@ -2,6 +2,7 @@
  * Shared generators and bookkeeping for the property-based fuzz suites (fast-check). Every suite runs with a fixed
  * seed in `npm test` (FUZZ_SEED / FUZZ_RUNS override them for longer runs: `npm run bench` has a fuzz section).
  */
+import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { RAW_ENCODINGS } from '../../src/core/image';
 import { EdgenextError, type ErrorCode } from '../../src/core/errors';
@@ -144,4 +145,21 @@ export class Outcomes {
   counts(): Record<string, number> {
     return Object.fromEntries(this.#counts);
   }
+}
+
+/**
+ * For the fuzz bench (bench/fuzz.ts): when FUZZ_REPORT names a file, appends one JSON line per property with the
+ * cases tried, the slowest case, the outcomes, and the inputs not accounted for (expected minus recorded outcomes).
+ */
+export function reportOutcomes(name: string, outcomes: Outcomes, expected: number, unaccountedExtra = 0): void {
+  const file = process.env.FUZZ_REPORT;
+  if (file === undefined || file === '') return;
+  const line = {
+    name,
+    cases: outcomes.cases,
+    unaccounted: Math.max(0, expected - outcomes.total) + unaccountedExtra,
+    slowestMs: Math.round(outcomes.slowestMs),
+    outcomes: outcomes.counts(),
+  };
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
 }

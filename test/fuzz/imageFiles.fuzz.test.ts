@@ -11,7 +11,15 @@ import { preprocessImage } from '../../src/image';
 import { classifyImage } from '../../src/runtime/classifyImage';
 import type { Classifier } from '../../src/runtime/openClassifier';
 import { cheapClassifier, CHEAP_LABELS, SMALL_SPEC } from './cheapClassifier';
-import { applyMutations, expectNamedError, FUZZ_RUNS, FUZZ_SEED, mutations, Outcomes } from './fuzzSupport';
+import {
+  applyMutations,
+  expectNamedError,
+  FUZZ_RUNS,
+  FUZZ_SEED,
+  mutations,
+  Outcomes,
+  reportOutcomes,
+} from './fuzzSupport';
 
 const params = { seed: FUZZ_SEED, numRuns: FUZZ_RUNS };
 
@@ -55,6 +63,7 @@ let bases: Uint8Array[] = [];
 beforeAll(async () => {
   bases = await baseImages();
 });
+afterAll(() => reportOutcomes('image files through classify', outcomes, FUZZ_RUNS));
 
 describe('fuzz: image files through classify', () => {
   it('the unmutated images classify', async () => {

@@ -8,7 +8,15 @@ import { ErrorCodes } from '../../src/core/errors';
 import type { PreprocessSpec } from '../../src/core/preprocessing';
 import { preprocessRaw } from '../../src/image';
 import { decodeImageMessage, encodeMessage } from '../../src/messages';
-import { disagreeingImage, expectNamedError, FUZZ_RUNS, FUZZ_SEED, mutatedBytes, Outcomes } from './fuzzSupport';
+import {
+  disagreeingImage,
+  expectNamedError,
+  FUZZ_RUNS,
+  FUZZ_SEED,
+  mutatedBytes,
+  Outcomes,
+  reportOutcomes,
+} from './fuzzSupport';
 
 const IMAGE = 'sensor_msgs/msg/Image';
 const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
@@ -91,6 +99,10 @@ const outcomes = {
   disagreeing: new Outcomes(),
 };
 const rssBefore = process.memoryUsage().rss;
+
+afterAll(() => {
+  for (const [name, o] of Object.entries(outcomes)) reportOutcomes(`messages: ${name}`, o, FUZZ_RUNS);
+});
 
 describe('fuzz: message decoder', () => {
   test.prop([fc.uint8Array({ maxLength: 128 })], params)('random bytes as an Image', (bytes) => {
