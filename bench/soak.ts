@@ -228,7 +228,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   const frames = new Subject<Frame>();
   pipeline.addSource('soak', frames);
-  const warmup = Math.min(options.warmupFrames ?? 5_000, Math.floor(options.frames / 3));
+  const warmup = Math.min(options.warmupFrames ?? 30_000, Math.floor(options.frames / 3));
   let rssAfterWarmupMb = 0;
   const rssSamplesMb: number[] = [];
   const sampleEvery = Math.max(1, Math.floor((options.frames - warmup) / 10));
@@ -291,6 +291,10 @@ export async function run(): Promise<BenchSection> {
       `and the BPU backend on the libdnn emulator at 0 µs latency, with its fault injection switched on at random task`,
       `numbers (seeded): rejected tasks, failed tasks, hung tasks (cut after ${WAIT_TIMEOUT_MS} ms and cancelled) and one`,
       `allocation failure while a hung task's buffers are replaced (counted by the emulator; the other faults as the backend reported them). Live counts are the emulator's after the backend closed.`,
+      '',
+      `RSS is read after warm-up (${Math.min(30_000, Math.floor(r.frames / 3))} frames: V8 grows its young generation`,
+      `until then), at every tenth of the rest (${r.rssSamplesMb.map((v) => v.toFixed(1)).join(', ')} MB) and at the end.`,
+      `Each hung task's buffers stay retired (never reused) until the backend closes: part of the growth.`,
       '',
       '| frames | published | dropped by cause | accounted | faults seen/injected | live tasks | live allocations | RSS after warm-up → end | last 200 frames right | time |',
       '|---|---|---|---|---|---|---|---|---|---|',

@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { RAW_ENCODINGS } from '../../src/core/image';
+import { encodeMessage } from '../../src/messages';
 import { EdgenextError, type ErrorCode } from '../../src/core/errors';
 
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261206);
@@ -163,3 +164,33 @@ export function reportOutcomes(name: string, outcomes: Outcomes, expected: numbe
   };
   appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
+
+export const IMAGE = 'sensor_msgs/msg/Image';
+export const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
+/** The fast-check parameters of every property: the fixed seed and FUZZ_RUNS cases. */
+export const FUZZ_PARAMS = { seed: FUZZ_SEED, numRuns: FUZZ_RUNS };
+
+const header = { stamp: { sec: 1_700_000_000, nanosec: 5 }, frame_id: 'cam' };
+const image = (height: number, width: number, encoding: string, step: number, data: Uint8Array): Uint8Array =>
+  encodeMessage(IMAGE, { header, height, width, encoding, is_bigendian: 0, step, data });
+
+/** Valid Image CDR to mutate: packed, 4:2:0 and 4:2:2 layouts. */
+export const VALID_IMAGES = [
+  image(2, 4, 'bgr8', 12, new Uint8Array(24).fill(90)),
+  image(4, 4, 'nv12', 4, new Uint8Array(24).fill(60)),
+  image(2, 2, 'yuv422_yuy2', 4, new Uint8Array(8)),
+];
+
+/** Valid CompressedImage CDR to mutate: JPEG and PNG signatures (the payload itself is not a whole image). */
+export const VALID_COMPRESSED = [
+  encodeMessage(COMPRESSED, {
+    header,
+    format: 'jpeg',
+    data: Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]),
+  }),
+  encodeMessage(COMPRESSED, {
+    header,
+    format: 'png',
+    data: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  }),
+];

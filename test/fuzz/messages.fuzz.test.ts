@@ -5,66 +5,24 @@
  */
 import { fc, test } from '@fast-check/jest';
 import { ErrorCodes } from '../../src/core/errors';
-import type { PreprocessSpec } from '../../src/core/preprocessing';
 import { preprocessRaw } from '../../src/image';
 import { decodeImageMessage, encodeMessage } from '../../src/messages';
 import {
+  COMPRESSED,
   disagreeingImage,
   expectNamedError,
+  FUZZ_PARAMS,
   FUZZ_RUNS,
-  FUZZ_SEED,
+  IMAGE,
   mutatedBytes,
   Outcomes,
   reportOutcomes,
+  VALID_COMPRESSED,
+  VALID_IMAGES,
 } from './fuzzSupport';
+import { SMALL_SPEC as SPEC } from './cheapClassifier';
 
-const IMAGE = 'sensor_msgs/msg/Image';
-const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
-const params = { seed: FUZZ_SEED, numRuns: FUZZ_RUNS };
-
-const header = { stamp: { sec: 1_700_000_000, nanosec: 5 }, frame_id: 'cam' };
-const validImages = [
-  encodeMessage(IMAGE, {
-    header,
-    height: 2,
-    width: 3,
-    encoding: 'rgb8',
-    is_bigendian: 0,
-    step: 9,
-    data: new Uint8Array(18),
-  }),
-  encodeMessage(IMAGE, {
-    header,
-    height: 4,
-    width: 4,
-    encoding: 'nv12',
-    is_bigendian: 0,
-    step: 4,
-    data: new Uint8Array(24),
-  }),
-  encodeMessage(IMAGE, {
-    header,
-    height: 1,
-    width: 2,
-    encoding: 'yuv422',
-    is_bigendian: 0,
-    step: 4,
-    data: new Uint8Array(4),
-  }),
-];
-const validCompressed = [
-  encodeMessage(COMPRESSED, { header, format: 'jpeg', data: Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) }),
-  encodeMessage(COMPRESSED, { header, format: 'png', data: new Uint8Array(0) }),
-];
-
-const SPEC: PreprocessSpec = {
-  width: 8,
-  height: 8,
-  format: 'float32_nchw_rgb',
-  resize: { policy: 'letterbox', interpolation: 'bilinear', padValue: 127, cropPct: 0.875 },
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
+const params = FUZZ_PARAMS;
 
 /** Decodes one message; returns the outcome name, and checks what a decoded frame promises. */
 function decodeOutcome(type: string, cdr: Uint8Array): string {
@@ -113,11 +71,11 @@ describe('fuzz: message decoder', () => {
     outcomes.randomCompressed.add(...timed(() => decodeOutcome(COMPRESSED, bytes)));
   });
 
-  test.prop([mutatedBytes(validImages)], params)('mutated valid Image CDR', (bytes) => {
+  test.prop([mutatedBytes(VALID_IMAGES)], params)('mutated valid Image CDR', (bytes) => {
     outcomes.mutatedImage.add(...timed(() => decodeOutcome(IMAGE, bytes)));
   });
 
-  test.prop([mutatedBytes(validCompressed)], params)('mutated valid CompressedImage CDR', (bytes) => {
+  test.prop([mutatedBytes(VALID_COMPRESSED)], params)('mutated valid CompressedImage CDR', (bytes) => {
     outcomes.mutatedCompressed.add(...timed(() => decodeOutcome(COMPRESSED, bytes)));
   });
 

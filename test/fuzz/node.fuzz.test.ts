@@ -9,56 +9,22 @@ import { encodeMessage, type RosEdgenextClassification } from '../../src/message
 import type { TestPublisher, TopicProbe } from '../ros/double/rclnodejsDouble';
 import { rosArgs, startHarness, type Harness } from '../ros/support/harness';
 import { cheapClassifier } from './cheapClassifier';
-import { disagreeingImage, FUZZ_RUNS, FUZZ_SEED, mutatedBytes, Outcomes, reportOutcomes } from './fuzzSupport';
+import {
+  COMPRESSED,
+  disagreeingImage,
+  FUZZ_PARAMS,
+  FUZZ_RUNS,
+  IMAGE,
+  mutatedBytes,
+  Outcomes,
+  reportOutcomes,
+  VALID_COMPRESSED,
+  VALID_IMAGES,
+} from './fuzzSupport';
 
-const IMAGE = 'sensor_msgs/msg/Image';
-const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
 const RAW_TOPIC = '/cam/image_raw';
 const COMPRESSED_TOPIC = '/cam/image_raw/compressed';
-const params = { seed: FUZZ_SEED, numRuns: FUZZ_RUNS };
-
-const header = { stamp: { sec: 1_700_000_000, nanosec: 5 }, frame_id: 'cam' };
-const validImages = [
-  encodeMessage(IMAGE, {
-    header,
-    height: 2,
-    width: 4,
-    encoding: 'bgr8',
-    is_bigendian: 0,
-    step: 12,
-    data: new Uint8Array(24).fill(90),
-  }),
-  encodeMessage(IMAGE, {
-    header,
-    height: 4,
-    width: 4,
-    encoding: 'nv12',
-    is_bigendian: 0,
-    step: 4,
-    data: new Uint8Array(24).fill(60),
-  }),
-  encodeMessage(IMAGE, {
-    header,
-    height: 2,
-    width: 2,
-    encoding: 'yuv422_yuy2',
-    is_bigendian: 0,
-    step: 4,
-    data: new Uint8Array(8),
-  }),
-];
-const validCompressed = [
-  encodeMessage(COMPRESSED, {
-    header,
-    format: 'jpeg',
-    data: Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]),
-  }),
-  encodeMessage(COMPRESSED, {
-    header,
-    format: 'png',
-    data: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  }),
-];
+const params = FUZZ_PARAMS;
 
 let harness: Harness;
 let raw: TestPublisher;
@@ -118,9 +84,9 @@ describe('fuzz: the node subscription callback (rclnodejs double)', () => {
     (bytes, onRaw) => deliver(onRaw ? RAW_TOPIC : COMPRESSED_TOPIC, bytes),
   );
 
-  test.prop([mutatedBytes(validImages)], params)('mutated valid Image CDR', (bytes) => deliver(RAW_TOPIC, bytes));
+  test.prop([mutatedBytes(VALID_IMAGES)], params)('mutated valid Image CDR', (bytes) => deliver(RAW_TOPIC, bytes));
 
-  test.prop([mutatedBytes(validCompressed)], params)('mutated valid CompressedImage CDR', (bytes) =>
+  test.prop([mutatedBytes(VALID_COMPRESSED)], params)('mutated valid CompressedImage CDR', (bytes) =>
     deliver(COMPRESSED_TOPIC, bytes),
   );
 
