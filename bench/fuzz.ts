@@ -39,6 +39,7 @@ export async function run(): Promise<BenchSection> {
       path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
       'test/fuzz',
       '--maxWorkers=1',
+      '--testTimeout=3600000',
       '--json',
       `--outputFile=${jestJson}`,
     ],
@@ -78,7 +79,7 @@ export async function run(): Promise<BenchSection> {
     markdown: [
       `The property-based suites of test/fuzz with ${runs} cases per property (${bagRuns} truncations and ${bagRuns} byte`,
       `flips per bag, plus every record boundary), seed ${seed}, in ${seconds.toFixed(0)} s. A crash is an input that`,
-      `let anything but a named EdgenextError escape or broke a property; a hang is a case over 2 s; an unaccounted`,
+      `let anything but a named EdgenextError escape or broke a property; a hang is a case over 10 s; an unaccounted`,
       `input ended as neither a result nor a drop / error with a named cause.`,
       '',
       `**Cases tried: ${total}; crashes: ${crashes}; hangs: ${hangs}; inputs unaccounted: ${unaccounted}.**`,

@@ -14,6 +14,9 @@ import { bagVariants, mcapRecords, messagesCompleteBefore, type BagVariant, type
 import { expectNamedError, FUZZ_SEED, Outcomes, reportOutcomes } from './fuzzSupport';
 
 /** Cases per variant for the random offsets and for the byte flips (every record boundary comes on top). */
+// 10,000 cases per property take seconds on a quiet machine; leave room for a loaded CI machine.
+jest.setTimeout(300_000);
+
 const BAG_RUNS = Number(process.env.FUZZ_BAG_RUNS ?? 200);
 /** Where in the file, uniformly: fast-check's default bias toward small values would mostly hit the magic bytes. */
 const position = fc.noBias(fc.integer({ min: 0, max: 999_999 })).map((n) => n / 1_000_000);

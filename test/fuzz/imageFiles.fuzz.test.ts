@@ -21,6 +21,9 @@ import {
   reportOutcomes,
 } from './fuzzSupport';
 
+// 10,000 cases per property take seconds on a quiet machine; leave room for a loaded CI machine.
+jest.setTimeout(300_000);
+
 const params = { seed: FUZZ_SEED, numRuns: FUZZ_RUNS };
 
 /** classify's composition (openClassifier) with the cheap backend: compressed images go through sharp. */

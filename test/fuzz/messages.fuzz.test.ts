@@ -22,6 +22,9 @@ import {
 } from './fuzzSupport';
 import { SMALL_SPEC as SPEC } from './cheapClassifier';
 
+// 10,000 cases per property take seconds on a quiet machine; leave room for a loaded CI machine.
+jest.setTimeout(300_000);
+
 const params = FUZZ_PARAMS;
 
 /** Decodes one message; returns the outcome name, and checks what a decoded frame promises. */

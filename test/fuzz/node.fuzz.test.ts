@@ -22,6 +22,9 @@ import {
   VALID_IMAGES,
 } from './fuzzSupport';
 
+// 10,000 cases per property take seconds on a quiet machine; leave room for a loaded CI machine.
+jest.setTimeout(300_000);
+
 const RAW_TOPIC = '/cam/image_raw';
 const COMPRESSED_TOPIC = '/cam/image_raw/compressed';
 const params = FUZZ_PARAMS;
