@@ -209,17 +209,29 @@ export class McapFileReader implements StorageFileReader {
     let start = -1n;
     let end = 0n;
     const ending = { done: false, leftoverBytes: 0 };
-    for await (const record of McapFileReader.#records(file, handle, warnings, ending)) {
-      if (record.type === 'Schema') schemas.set(record.id, record);
-      else if (record.type === 'Channel') channels.set(record.id, record);
-      else if (record.type === 'Message') {
-        counts.set(record.channelId, (counts.get(record.channelId) ?? 0) + 1);
-        if (start < 0n || record.logTime < start) start = record.logTime;
-        if (record.logTime > end) end = record.logTime;
+    let damage: EdgenextError | undefined;
+    try {
+      for await (const record of McapFileReader.#records(file, handle, warnings, ending)) {
+        if (record.type === 'Schema') schemas.set(record.id, record);
+        else if (record.type === 'Channel') channels.set(record.id, record);
+        else if (record.type === 'Message') {
+          counts.set(record.channelId, (counts.get(record.channelId) ?? 0) + 1);
+          if (start < 0n || record.logTime < start) start = record.logTime;
+          if (record.logTime > end) end = record.logTime;
+        }
       }
+    } catch (error) {
+      // Damage in the middle of an unindexed file: the messages before it are still readable (reading them ends
+      // with this error); a file damaged before its first record is refused here.
+      if (!(error instanceof EdgenextError) || error.code !== ErrorCodes.corruptFile || channels.size === 0)
+        throw error;
+      damage = error;
     }
     const { done, leftoverBytes } = ending;
-    if (!done) {
+    if (damage !== undefined) {
+      const n = [...counts.values()].reduce((a, b) => a + b, 0);
+      warnings.push(`${damage.message}; the ${n} complete messages before it are readable`);
+    } else if (!done) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(
         `${file}: truncated: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,

@@ -98,4 +98,18 @@ describe('bag fuzz regressions', () => {
     });
     await reader.close();
   });
+
+  it('a damaged DataEnd record (seed 1176488241) no longer refuses the whole unindexed file', async () => {
+    // Byte 4126 of the uncompressed variant is the DataEnd opcode: without it the index is unusable and the file is
+    // read in order; every message before the damage is delivered, then the damage is reported with its byte.
+    const { read, error, warnings, file } = await readFlipped('mcap-chunked-uncompressed', 4126, 6);
+    expect(read).toHaveLength(24);
+    expect(error).toMatchObject({
+      code: 'corrupt_file',
+      message: expect.stringContaining('in the record at byte 4126'),
+    });
+    expect(warnings).toContainEqual(
+      expect.stringMatching(new RegExp(`^${file}: .*the 24 complete messages before it are readable$`)),
+    );
+  });
 });
