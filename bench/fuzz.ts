@@ -33,7 +33,7 @@ export async function run(): Promise<BenchSection> {
   const report = path.join(dir, 'outcomes.jsonl');
   const jestJson = path.join(dir, 'jest.json');
   const started = performance.now();
-  spawnSync(
+  const child = spawnSync(
     process.execPath,
     [
       path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
@@ -64,11 +64,15 @@ export async function run(): Promise<BenchSection> {
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as PropertyReport)
     : [];
-  const jest = JSON.parse(fs.readFileSync(jestJson, 'utf8')) as JestResult;
+  // A process abort (a native assertion) leaves no jest report: that is a crash too, and the worst kind.
+  const died = !fs.existsSync(jestJson);
+  const jest: JestResult = died
+    ? { numFailedTests: 0, testResults: [] }
+    : (JSON.parse(fs.readFileSync(jestJson, 'utf8')) as JestResult);
   fs.rmSync(dir, { recursive: true, force: true });
   const failures = jest.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'failed'));
   const hangs = failures.filter((f) => f.failureMessages.some((m) => m.includes('(hang)'))).length;
-  const crashes = failures.length - hangs;
+  const crashes = failures.length - hangs + (died ? 1 : 0);
   const total = properties.reduce((n, p) => n + p.cases, 0);
   const unaccounted = properties.reduce((n, p) => n + (Number.isFinite(p.unaccounted) ? p.unaccounted : 1), 0);
   const rows = properties.map(
@@ -83,6 +87,7 @@ export async function run(): Promise<BenchSection> {
       `input ended as neither a result nor a drop / error with a named cause.`,
       '',
       `**Cases tried: ${total}; crashes: ${crashes}; hangs: ${hangs}; inputs unaccounted: ${unaccounted}.**`,
+      ...(died ? ['', `The jest process died (exit ${child.status}, signal ${child.signal}): see its stderr.`] : []),
       '',
       '| property | cases | slowest case | unaccounted |',
       '|---|---|---|---|',

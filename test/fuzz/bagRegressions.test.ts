@@ -36,6 +36,17 @@ async function readFlipped(name: string, at: number, xor: number) {
   return { file, variant, read, error, warnings: reader.warnings };
 }
 
+/** Like readFlipped, but the damage may already make openBag refuse the file. */
+async function readFlippedOrRefused(name: string, at: number, xor: number) {
+  try {
+    return await readFlipped(name, at, xor);
+  } catch (error) {
+    const variant = variants.get(name) as BagVariant;
+    const file = path.join(work, `${name}_${at}_${xor}.${variant.storage === 'mcap' ? 'mcap' : 'db3'}`);
+    return { file, variant, read: [] as BagMessage[], error, warnings: [] as readonly string[] };
+  }
+}
+
 describe('bag fuzz regressions', () => {
   it('lz4: a damaged chunk no longer breaks every later lz4 chunk in the process', async () => {
     const { lz4 } = await mcapDecompressHandlers();
@@ -111,5 +122,15 @@ describe('bag fuzz regressions', () => {
     expect(warnings).toContainEqual(
       expect.stringMatching(new RegExp(`^${file}: .*the 24 complete messages before it are readable$`)),
     );
+  });
+
+  it('a damaged record length no longer aborts the process with an out-of-range read', async () => {
+    // Byte 13 is in the Header record's u64 length: +2^32 made the index reader ask for a 4 GB read, which @mcap/nodejs
+    // passed to Node's fs, which aborts the whole process on a length over 2^31 (found by the fuzz bench).
+    const { read, error, warnings, file } = await readFlippedOrRefused('mcap-chunked-uncompressed', 13, 0x01);
+    expect(read).toEqual([]);
+    // Nothing after the damaged header is reachable in file order: a refusal or a warning, either naming the file.
+    const said = error instanceof Error ? error.message : warnings.join('\n');
+    expect(said).toContain(`${file}: `);
   });
 });
