@@ -128,6 +128,7 @@ export async function run(): Promise<BenchSection> {
 
     const idle = await idleLag(1000);
     const model = writeModel(dir, 'EdgeNeXt_xx_small_224x224_nv12', LATENCY_US);
+    /** Frames/s of a core that is never idle. */
     const ideal = 1e6 / LATENCY_US;
     for (const inflight of [1, 2, 4]) {
       const backend = await BpuBackend.open({ modelPath: model, libraryPath, maxInflight: inflight });
@@ -161,10 +162,12 @@ export async function run(): Promise<BenchSection> {
       '|---|---|---|---|---|---|---|',
       ...overhead,
       '',
-      `**Throughput** with the emulator at EdgeNeXt_xx_small's X5 latency (${LATENCY_US / 1000} ms, one core; ideal`,
-      `${ideal.toFixed(1)} frames/s). Target >= 95 % of ideal with 2 or more tasks in flight.`,
+      `**Core occupancy** with the emulator at EdgeNeXt_xx_small's X5 latency (${LATENCY_US / 1000} ms, one core: a`,
+      `core kept busy all the time completes ${ideal.toFixed(1)} frames/s). "Core busy" = frames/s over that figure:`,
+      'how well the binding keeps the emulated core busy (not a model or pipeline throughput). Target >= 95 % with 2',
+      'or more tasks in flight.',
       '',
-      '| tasks in flight | frames | frames/s | of ideal | >= 95 % | event-loop lag p99 (ms) | lag max (ms) |',
+      '| tasks in flight | frames | frames/s | core busy | >= 95 % | event-loop lag p99 (ms) | lag max (ms) |',
       '|---|---|---|---|---|---|---|',
       ...rows,
       `| idle host, no inference (baseline) | | | | | ${idle.p99Ms.toFixed(2)} | ${idle.maxMs.toFixed(2)} |`,

@@ -50,7 +50,7 @@ function timeSync(iterations: number, fn: () => void): number {
   return median(samples);
 }
 
-async function timeAsync(iterations: number, fn: () => Promise<unknown>): Promise<number> {
+export async function timeAsync(iterations: number, fn: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 10; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {

@@ -15,6 +15,9 @@ const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   bpu: () => import('./bpu'),
   pipeline: () => import('./pipeline'),
   replay: () => import('./replay'),
+  zooTable: () => import('./zooTable'),
+  annotate: () => import('./annotate'),
+  rosNode: () => import('./rosNode'),
   soak: () => import('./soak'),
   fuzz: () => import('./fuzz'),
 };

@@ -6,15 +6,22 @@
 
 Parameters reach the node only as the params file (keyed `/**` or the bare node name) and as
 launch_ros Parameter() entries (`-p name:=value`). Never as a dict: with a node name plus a namespace,
-launch_ros writes dicts under `/<ns>/<name>`, a key rclnodejs silently ignores
-(docs/ros2-integration.md section 0, fact 1).
+launch_ros writes dicts under `/<ns>/<name>`, a key rclnodejs silently ignores (docs/ros.md, "Parameters").
+
+Stopping: on any shutdown of this launch (Ctrl-C, SIGINT or SIGTERM to ros2 launch) the node gets SIGINT at once.
+Humble's launch does not forward a SIGINT when it runs in a terminal (it assumes the terminal's Ctrl-C reached the
+node too), so a `kill -INT` of launch from elsewhere would otherwise reach the node only as SIGTERM 5 s later.
 """
 
 import os
+import signal
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
+from launch.event_handlers import OnShutdown
+from launch.events.process import SignalProcess
+from launch.events import matches_action
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import Parameter
@@ -62,19 +69,24 @@ def _node_actions(context):
     if arg('use_cyclone_config').lower() in TRUE_VALUES:
         additional_env['CYCLONEDDS_URI'] = 'file://' + os.path.join(share, 'config', 'cyclonedds.xml')
 
-    return [
-        Node(
-            package='edgenext',
-            executable='classify',
-            name=arg('node_name'),
-            namespace=arg('namespace'),
-            parameters=parameters,
-            remappings=remappings,
-            additional_env=additional_env,
-            output='screen',
-            emulate_tty=True,
+    node = Node(
+        package='edgenext',
+        executable='classify',
+        name=arg('node_name'),
+        namespace=arg('namespace'),
+        parameters=parameters,
+        remappings=remappings,
+        additional_env=additional_env,
+        output='screen',
+        emulate_tty=True,
+    )
+    # A second SIGINT (after a terminal's Ctrl-C) is ignored by the node; a SIGINT to a finished node is not sent.
+    interrupt_on_shutdown = RegisterEventHandler(
+        OnShutdown(
+            on_shutdown=[EmitEvent(event=SignalProcess(signal_number=signal.SIGINT, process_matcher=matches_action(node)))]
         )
-    ]
+    )
+    return [node, interrupt_on_shutdown]
 
 
 def generate_launch_description():

@@ -1388,3 +1388,22 @@ EXPORT int32_t hbEmuReadTrace(char *buf, int32_t size) {
 
 /* Why the last call failed, in words (the real libdnn only logs this). */
 EXPORT const char *hbEmuLastError(void) { return g_last_error; }
+
+/* HB_EMU_EXIT_REPORT=<file>: when the process exits, the counters of what is still alive as one JSON line, so that a
+   test can check that a whole process (the ROS node after a signal) released every task, buffer and model. A
+   destructor, because the process that loaded the library may exit through any path (process.exit, a signal
+   handler's exit). */
+__attribute__((destructor)) static void write_exit_report(void) {
+  const char *path = getenv("HB_EMU_EXIT_REPORT");
+  if (path == NULL || *path == '\0') return;
+  FILE *f = fopen(path, "w");
+  if (f == NULL) return;
+  pthread_mutex_lock(&g_lock);
+  fprintf(f,
+          "{\"live_allocations\":%ld,\"live_tasks\":%ld,\"live_packed_handles\":%ld,\"infer_calls\":%ld,"
+          "\"completed_tasks\":%ld,\"released_unfinished_tasks\":%ld}\n",
+          g_counters.live_allocations, g_counters.live_tasks, g_counters.live_packed_handles, g_counters.infer_calls,
+          g_counters.completed_tasks, g_counters.released_unfinished_tasks);
+  pthread_mutex_unlock(&g_lock);
+  fclose(f);
+}

@@ -12,7 +12,7 @@ import {
 import { loadSqlJs } from './sqlJs';
 
 /** The tables of a Humble `ros2 bag record` db3 (schema_version 3), column for column. */
-const HUMBLE_DDL = `
+export const HUMBLE_DDL = `
 CREATE TABLE schema(schema_version INTEGER PRIMARY KEY, ros_distro TEXT NOT NULL);
 CREATE TABLE metadata(id INTEGER PRIMARY KEY, metadata_version INTEGER NOT NULL, metadata TEXT NOT NULL);
 CREATE TABLE topics(id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, serialization_format TEXT NOT NULL, offered_qos_profiles TEXT NOT NULL);

@@ -1,16 +1,23 @@
-import { readFile } from 'node:fs/promises';
-import type { Database } from '@foxglove/sql.js';
+import { stat } from 'node:fs/promises';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
-import { loadSqlJs } from './sqlJs';
+import { InMemoryDb3Tables, PagedDb3Tables, type Db3Tables, type MessageRow, type TopicRow } from './db3Tables';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
-interface TopicRow {
-  readonly id: number;
-  readonly name: string;
-  readonly type: string;
+/**
+ * A file SQLite cannot read in place (e.g. WAL mode in a folder where the lock cannot be taken) is loaded whole
+ * into memory only up to this size.
+ */
+export const DB3_IN_MEMORY_LIMIT_BYTES = 512 * 1024 * 1024;
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
-/** Reads one rosbag2 sqlite3 storage file (.db3), whole, into an in-memory database. */
+/**
+ * Reads one rosbag2 sqlite3 storage file (.db3) in place, page by page (node-sqlite3-wasm), so memory stays
+ * bounded whatever the file size; a file that cannot be read in place and is small enough is loaded into memory
+ * (sql.js).
+ */
 export class Db3FileReader implements StorageFileReader {
   readonly file: string;
   readonly topics: readonly BagTopic[];
@@ -18,32 +25,29 @@ export class Db3FileReader implements StorageFileReader {
   readonly startTimeNs: bigint;
   readonly endTimeNs: bigint;
   readonly warnings: readonly string[] = [];
-  #db: Database | undefined;
-  #topicsById: ReadonlyMap<number, TopicRow>;
+  #tables: Db3Tables | undefined;
+  readonly #topicsById: ReadonlyMap<number, TopicRow>;
 
-  private constructor(
-    file: string,
-    db: Database,
-    topics: TopicRow[],
-    counts: Map<number, number>,
-    span: [bigint, bigint],
-  ) {
+  private constructor(file: string, tables: Db3Tables) {
     this.file = file;
-    this.#db = db;
+    this.#tables = tables;
+    const topics = tables.topics();
+    const counts = tables.counts();
     this.#topicsById = new Map(topics.map((t) => [t.id, t]));
     this.topics = topics.map((t) => ({ name: t.name, type: t.type, messageCount: counts.get(t.id) ?? 0 }));
     this.messageCount = [...counts.values()].reduce((a, b) => a + b, 0);
-    [this.startTimeNs, this.endTimeNs] = span;
+    [this.startTimeNs, this.endTimeNs] = tables.span();
   }
 
   /**
    * Opens `file`. Throws EdgenextError 'file_not_found' when it does not exist, 'corrupt_file' naming the file
-   * when it is empty, not SQLite, damaged, or lacks the rosbag2 `topics`/`messages` tables.
+   * when it is empty, not SQLite, damaged, or lacks the rosbag2 `topics`/`messages` tables, and naming its size
+   * when it can be read neither in place nor in memory.
    */
   static async open(file: string): Promise<Db3FileReader> {
-    let bytes: Uint8Array;
+    let size: number;
     try {
-      bytes = await readFile(file);
+      size = (await stat(file)).size;
     } catch (error) {
       throw new EdgenextError(
         ErrorCodes.fileNotFound,
@@ -51,49 +55,40 @@ export class Db3FileReader implements StorageFileReader {
         { cause: error },
       );
     }
-    if (bytes.byteLength === 0)
-      throw new EdgenextError(ErrorCodes.corruptFile, `${file}: empty file (0 bytes), not a sqlite3 bag`);
-    const SQL = await loadSqlJs();
-    let db: Database | undefined;
+    if (size === 0) throw new EdgenextError(ErrorCodes.corruptFile, `${file}: empty file (0 bytes), not a sqlite3 bag`);
+    let inPlaceFailure: string;
+    let tables: Db3Tables | undefined;
     try {
-      db = new SQL.Database(bytes);
-      const topics: TopicRow[] = [];
-      const topicStmt = db.prepare('SELECT id, name, type FROM topics ORDER BY id');
-      while (topicStmt.step()) {
-        const [id, name, type] = topicStmt.get();
-        topics.push({ id: Number(id), name: String(name), type: String(type) });
-      }
-      topicStmt.free();
-      const counts = new Map<number, number>();
-      const countStmt = db.prepare('SELECT topic_id, COUNT(*) FROM messages GROUP BY topic_id');
-      while (countStmt.step()) {
-        const [id, n] = countStmt.get();
-        counts.set(Number(id), Number(n));
-      }
-      countStmt.free();
-      const span = db.exec('SELECT CAST(MIN(timestamp) AS TEXT), CAST(MAX(timestamp) AS TEXT) FROM messages')[0]
-        ?.values[0];
-      const start = span?.[0];
-      const end = span?.[1];
-      return new Db3FileReader(file, db, topics, counts, [
-        typeof start === 'string' ? BigInt(start) : 0n,
-        typeof end === 'string' ? BigInt(end) : 0n,
-      ]);
+      tables = new PagedDb3Tables(file);
+      return new Db3FileReader(file, tables);
     } catch (error) {
-      db?.close();
+      tables?.close();
+      inPlaceFailure = errorMessage(error);
+    }
+    if (size > DB3_IN_MEMORY_LIMIT_BYTES) {
+      throw new EdgenextError(
+        ErrorCodes.corruptFile,
+        `${file}: cannot read this ${formatSize(size)} sqlite3 file in place (${inPlaceFailure}), and it is larger ` +
+          `than the ${formatSize(DB3_IN_MEMORY_LIMIT_BYTES)} that are loaded into memory instead`,
+      );
+    }
+    tables = undefined;
+    try {
+      tables = await InMemoryDb3Tables.open(file);
+      return new Db3FileReader(file, tables);
+    } catch (error) {
+      tables?.close();
       throw new EdgenextError(
         ErrorCodes.corruptFile,
         `${file}: not a readable rosbag2 sqlite3 file (${errorMessage(error)})`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   }
 
   async *readMessages(options: ReadMessagesOptions = {}): AsyncIterable<BagMessage> {
-    const db = this.#db;
-    if (db === undefined) throw new EdgenextError(ErrorCodes.closed, `${this.file}: reader is closed`);
+    const tables = this.#tables;
+    if (tables === undefined) throw new EdgenextError(ErrorCodes.closed, `${this.file}: reader is closed`);
     const wanted = [...this.#topicsById.values()].filter(
       (t) => options.topics === undefined || options.topics.includes(t.name),
     );
@@ -102,42 +97,33 @@ export class Db3FileReader implements StorageFileReader {
       new EdgenextError(ErrorCodes.corruptFile, `${this.file}: damaged sqlite3 data (${errorMessage(error)})`, {
         cause: error,
       });
-    let stmt: ReturnType<Database['prepare']>;
+    let rows: Iterator<MessageRow>;
     try {
-      // Timestamps as text: ns since the epoch exceed 2^53, and sql.js would round them as JS numbers.
-      stmt = db.prepare(
-        `SELECT topic_id, CAST(timestamp AS TEXT), data FROM messages WHERE topic_id IN (${wanted.map((t) => t.id).join(',')}) ORDER BY timestamp, id`,
-      );
+      rows = tables.messages(wanted.map((t) => t.id))[Symbol.iterator]();
     } catch (error) {
-      // A damaged schema (found by the bag fuzz suite: "no such column: data") fails here, not at opening.
+      // A damaged schema (found by the bag fuzz suite: "no such column: data") can fail here, not at opening.
       throw damaged(error);
     }
     try {
       for (;;) {
-        let row;
+        let next: IteratorResult<MessageRow>;
         try {
-          if (!stmt.step()) break;
-          row = stmt.get();
+          next = rows.next();
         } catch (error) {
           throw damaged(error);
         }
-        const topic = this.#topicsById.get(Number(row[0]));
-        const data = row[2];
+        if (next.done === true) break;
+        const topic = this.#topicsById.get(next.value.topicId);
         if (topic === undefined) continue;
-        yield {
-          topic: topic.name,
-          type: topic.type,
-          logTimeNs: BigInt(String(row[1])),
-          data: data instanceof Uint8Array ? data : new Uint8Array(0),
-        };
+        yield { topic: topic.name, type: topic.type, logTimeNs: next.value.logTimeNs, data: next.value.data };
       }
     } finally {
-      stmt.free();
+      rows.return?.();
     }
   }
 
   async close(): Promise<void> {
-    this.#db?.close();
-    this.#db = undefined;
+    this.#tables?.close();
+    this.#tables = undefined;
   }
 }

@@ -158,7 +158,7 @@ export class McapFileReader implements StorageFileReader {
     file: string,
     handle: FileHandle,
     warnings: string[],
-    end: { done: boolean; leftoverBytes: number },
+    end: { done: boolean; leftoverBytes: number; bytesRead: number },
   ): AsyncIterable<McapTypes.TypedMcapRecord> {
     const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
     const buffer = new Uint8Array(STREAM_READ_BYTES);
@@ -194,12 +194,14 @@ export class McapFileReader implements StorageFileReader {
         if (!warnings.includes(warning)) warnings.push(warning);
         end.done = true;
         end.leftoverBytes = 0;
+        end.bytesRead = position;
         return;
       }
       if (stream.done()) break;
     }
     end.done = stream.done();
     end.leftoverBytes = stream.bytesRemaining();
+    end.bytesRead = position;
   }
 
   static async #scan(file: string, handle: FileHandle, warnings: string[]): Promise<Summary> {
@@ -208,7 +210,7 @@ export class McapFileReader implements StorageFileReader {
     const counts = new Map<number, number>();
     let start = -1n;
     let end = 0n;
-    const ending = { done: false, leftoverBytes: 0 };
+    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
     let damage: EdgenextError | undefined;
     try {
       for await (const record of McapFileReader.#records(file, handle, warnings, ending)) {
@@ -227,14 +229,14 @@ export class McapFileReader implements StorageFileReader {
         throw error;
       damage = error;
     }
-    const { done, leftoverBytes } = ending;
+    const { done, leftoverBytes, bytesRead } = ending;
     if (damage !== undefined) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(`${damage.message}; the ${n} complete messages before it are readable`);
     } else if (!done) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(
-        `${file}: truncated: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,
+        `${file}: truncated at byte ${bytesRead - leftoverBytes}: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,
       );
     }
     return { channels, schemas, counts, startTimeNs: start < 0n ? 0n : start, endTimeNs: end };
@@ -311,7 +313,7 @@ export class McapFileReader implements StorageFileReader {
     const topics = options.topics;
     const channels = new Map<number, Channel>(this.#summary.channels);
     const schemas = new Map<number, Schema>(this.#summary.schemas);
-    const ending = { done: false, leftoverBytes: 0 };
+    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
     for await (const record of McapFileReader.#records(this.file, handle, this.#warnings, ending)) {
       if (record.type === 'Schema') schemas.set(record.id, record);
       else if (record.type === 'Channel') channels.set(record.id, record);

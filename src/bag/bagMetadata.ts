@@ -139,7 +139,7 @@ function quoted(value: string): string {
 
 /**
  * metadata.yaml version 5, the newest that Humble reads, with every key Humble requires
- * (docs/ros2-integration.md §8.1): a missing key makes `ros2 bag info` fail.
+ * (../shared/docs/ros2-integration.md §8.1): a missing key makes `ros2 bag info` fail.
  */
 export function formatBagMetadataV5(m: MetadataToWrite): string {
   const lines = [

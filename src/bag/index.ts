@@ -1,6 +1,6 @@
 export { openBag } from './openBag';
 export { McapBagWriter, type McapBagWriterOptions } from './McapBagWriter';
-export { Db3BagWriter } from './Db3BagWriter';
+export { Db3BagWriter, HUMBLE_DDL } from './Db3BagWriter';
 export type { BagWriterOptions } from './bagWriterCommon';
 export { JsonLinesWriter } from './JsonLinesWriter';
 export { parseBagMetadata, formatBagMetadataV5, type BagMetadata, type MetadataTopic } from './bagMetadata';

@@ -14,7 +14,7 @@ const INFINITE = '\n    sec: 9223372036\n    nsec: 854775807';
  * The `offered_qos_profiles` string for one publisher, with integer policies (history 1 = keep_last,
  * reliability 1 = reliable / 2 = best_effort, durability 1 = transient_local / 2 = volatile,
  * liveliness 1 = automatic) exactly as a Humble `ros2 bag record` writes it. Jazzy's string names would
- * not load on Humble (docs/ros2-integration.md §8.1).
+ * not load on Humble (../shared/docs/ros2-integration.md §8.1).
  */
 export function offeredQosProfilesYaml(qos: OfferedQos = {}): string {
   const reliability = qos.reliability === 'best_effort' ? 2 : 1;

@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 
 import { registerBagCommand } from './commands/bag';
+import { registerBenchCommand } from './commands/bench';
 import { registerClassifyCommand } from './commands/classify';
+import { registerEvalCommand } from './commands/eval';
 import { registerModelsCommand } from './commands/models';
 import { registerReplayCommand } from './commands/replay';
 
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
     .version('0.1.0');
   // Command registrations (one line each; keep sorted):
   registerBagCommand(program);
+  registerBenchCommand(program);
   registerClassifyCommand(program);
+  registerEvalCommand(program);
   registerModelsCommand(program);
   registerReplayCommand(program);
   return program;

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   corruptFile: 'corrupt_file',
   closed: 'closed',
   downloadFailed: 'download_failed',
+  fontMissing: 'font_missing',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

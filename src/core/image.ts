@@ -1,6 +1,6 @@
 /**
  * Raw pixel encodings the product accepts, named as sensor_msgs/image_encodings spells them.
- * `nv12` is not a ROS constant but RDK cameras publish it (see docs/ros2-integration.md §9).
+ * `nv12` is not a ROS constant but RDK cameras publish it (see ../shared/docs/ros2-integration.md §9).
  */
 export const RAW_ENCODINGS = [
   'rgb8',

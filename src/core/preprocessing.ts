@@ -39,3 +39,15 @@ export type ModelInput =
       readonly data: Float32Array;
     }
   | { readonly format: 'nv12'; readonly width: number; readonly height: number; readonly data: Uint8Array };
+
+/**
+ * The resize of `base` with its policy replaced by `policy`. `center_crop` always resizes with bicubic, because
+ * it stands for timm's evaluation transform (which is bicubic for every EdgeNeXt tag, edgenext-architecture.md
+ * §5.1); the other policies keep the base's interpolation (the model zoo's cv2 bilinear), or take bilinear when leaving
+ * center_crop.
+ */
+export function withResizePolicy(base: ResizeSpec, policy: ResizePolicy): ResizeSpec {
+  if (policy === base.policy) return base;
+  if (policy === 'center_crop') return { ...base, policy, interpolation: 'bicubic' };
+  return { ...base, policy, interpolation: base.policy === 'center_crop' ? 'bilinear' : base.interpolation };
+}

@@ -32,6 +32,8 @@ export interface OnnxModelSummary {
   /** Node count per op type, sorted by op type. */
   readonly opCounts: Readonly<Record<string, number>>;
   readonly softmaxNodeNames: readonly string[];
+  /** Every node name in graph order (what hb_mapper's node_info addresses). */
+  readonly nodeNames: readonly string[];
   /** ModelProto.metadata_props. */
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -131,6 +133,7 @@ export function inspectOnnxModel(bytes: Uint8Array): OnnxModelSummary {
     constantNodeCount: opCounts['Constant'] ?? 0,
     opCounts: Object.fromEntries(Object.entries(opCounts).sort(([a], [b]) => a.localeCompare(b))),
     softmaxNodeNames,
+    nodeNames: (graph.node ?? []).map((node) => node.name ?? ''),
     metadata,
   };
 }

@@ -10,4 +10,5 @@ export { sniffImageFormat, type SniffedFormat } from './sniffImageFormat';
 export { toRgb8 } from './toRgb8';
 export { encodeCompressed, type CompressedFormat, type EncodeCompressedOptions } from './encodeCompressed';
 export { setSharpConcurrency, sharpLetterboxRgb } from './sharpLetterbox';
+export { calibrationTensor, shortSideSize, ZOO_CALIBRATION, type CalibrationRecipe } from './calibrationTensor';
 export { IMAGE_FILE_EXTENSIONS, isImageFileName } from './imageFiles';

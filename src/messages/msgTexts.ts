@@ -1,6 +1,6 @@
 /**
  * The .msg text of every type the product reads or writes, keyed by the full ROS 2 type name.
- * Humble field lists (docs/ros2-integration.md §9), without upstream comments: comments carry no
+ * Humble field lists (../shared/docs/ros2-integration.md §9), without upstream comments: comments carry no
  * meaning for decoders, and rosbag2 only needs the field list in a ros2msg schema.
  * The edgenext text is the exact content of msg/Classification.msg (a test holds them equal), embedded
  * so that an installed package never has to locate the msg folder at run time.

@@ -24,6 +24,11 @@ const resizeSchema = z.strictObject({
 });
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+/** A pinned SHA-256 (hex) of a downloadable file; `edgenext models download` prints the one to pin. */
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (a SHA-256)')
+  .transform((hex) => hex.toLowerCase());
 
 const entrySchema = z.strictObject({
   aliases: z.array(z.string().min(1)).default([]),
@@ -38,11 +43,28 @@ const entrySchema = z.strictObject({
     .strictObject({
       file: z.string().min(1),
       url: z.string().optional(),
+      sha256: sha256Hex.optional(),
       mean: rgbTriple.default([0.485, 0.456, 0.406]),
       std: rgbTriple.default([0.229, 0.224, 0.225]),
     })
     .optional(),
-  bpu: z.strictObject({ file: z.string().min(1), url: z.string().optional() }).optional(),
+  bpu: z.strictObject({ file: z.string().min(1), url: z.string().optional(), sha256: sha256Hex.optional() }).optional(),
+  x5_reference: z
+    .strictObject({
+      params_m: z.number().positive(),
+      float_top1: z.number().min(0).max(100),
+      quantized_top1: z.number().min(0).max(100),
+      latency_1_thread_ms: z.number().positive(),
+      latency_multi_thread_ms: z.number().positive(),
+      fps: z.number().positive(),
+    })
+    .optional(),
+  quantization: z
+    .strictObject({
+      int16_nodes: z.array(z.string().min(1)).default([]),
+      hb_mapper_internal_nodes: z.array(z.string().min(1)).default([]),
+    })
+    .optional(),
 });
 
 const catalogSchema = z.strictObject({
@@ -64,10 +86,35 @@ export interface ModelEntry {
   readonly onnx?: {
     readonly file: string;
     readonly url?: string;
+    /** Pinned SHA-256 (lower-case hex) of the file, where known. */
+    readonly sha256?: string;
     readonly mean: readonly [number, number, number];
     readonly std: readonly [number, number, number];
   };
-  readonly bpu?: { readonly file: string; readonly url?: string };
+  readonly bpu?: { readonly file: string; readonly url?: string; readonly sha256?: string };
+  /** The RDK X5 model zoo's published figures for this model (compared with measurements by `edgenext bench`). */
+  readonly x5Reference?: X5Reference;
+  /** hb_mapper settings beyond the Softmax nodes (see src/model/quantConfig.ts). */
+  readonly quantization?: QuantizationHints;
+}
+
+/** The model zoo's performance table row: X5 at 224x224, BPU Bayes-e @ 1 GHz, A55 @ 1.8 GHz. */
+export interface X5Reference {
+  readonly paramsM: number;
+  /** Top-1 (%) of the float ONNX and of the quantised .bin, on the zoo's ImageNet evaluation. */
+  readonly floatTop1: number;
+  readonly quantizedTop1: number;
+  /** BPU latency with 1 thread, and per frame with the zoo's multi-thread run, in ms. */
+  readonly latency1ThreadMs: number;
+  readonly latencyMultiThreadMs: number;
+  readonly fps: number;
+}
+
+export interface QuantizationHints {
+  /** ONNX nodes the model zoo's yaml pins to the BPU in int16, besides the Softmax nodes. */
+  readonly int16Nodes: readonly string[];
+  /** Names the zoo's yaml pins that exist only in hb_mapper's internal graph, not in the ONNX export. */
+  readonly hbMapperInternalNodes: readonly string[];
 }
 
 export interface ModelCatalog {
@@ -124,6 +171,26 @@ export function loadModelCatalog(catalogPath: string = defaultCatalogPath()): Mo
     },
     ...(entry.onnx !== undefined ? { onnx: entry.onnx } : {}),
     ...(entry.bpu !== undefined ? { bpu: entry.bpu } : {}),
+    ...(entry.x5_reference !== undefined
+      ? {
+          x5Reference: {
+            paramsM: entry.x5_reference.params_m,
+            floatTop1: entry.x5_reference.float_top1,
+            quantizedTop1: entry.x5_reference.quantized_top1,
+            latency1ThreadMs: entry.x5_reference.latency_1_thread_ms,
+            latencyMultiThreadMs: entry.x5_reference.latency_multi_thread_ms,
+            fps: entry.x5_reference.fps,
+          },
+        }
+      : {}),
+    ...(entry.quantization !== undefined
+      ? {
+          quantization: {
+            int16Nodes: entry.quantization.int16_nodes,
+            hbMapperInternalNodes: entry.quantization.hb_mapper_internal_nodes,
+          },
+        }
+      : {}),
   }));
   checkUniqueNames(catalogPath, entries);
   if (findModelEntry({ sourcePath: catalogPath, defaultModel: '', entries }, parsed.data.default_model) === undefined) {

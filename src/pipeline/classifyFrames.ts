@@ -1,12 +1,11 @@
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
-import type { Classification } from '../core/classification';
 import { createPipeline } from './createPipeline';
-import type { Frame, PipelineDeps, PipelineOptions } from './types';
+import type { Classified, Frame, PipelineDeps, PipelineOptions } from './types';
 import { validatePipelineOptions } from './validatePipelineOptions';
 
-export interface ClassifyFramesConfig {
+export interface ClassifyFramesConfig<P = undefined> {
   readonly options: Partial<PipelineOptions>;
-  readonly deps: PipelineDeps;
+  readonly deps: PipelineDeps<P>;
   /** Source name carried by the results. Default 'frames'. */
   readonly sourceName?: string;
 }
@@ -17,12 +16,14 @@ export interface ClassifyFramesConfig {
  * error cancels in-flight work and is passed on. Unsubscribing cancels in-flight work and releases every buffer.
  * Throws EdgenextError 'invalid_argument' for bad options when called, before anything is subscribed.
  */
-export function classifyFrames(config: ClassifyFramesConfig): OperatorFunction<Frame, Classification> {
+export function classifyFrames<P = undefined>(
+  config: ClassifyFramesConfig<P>,
+): OperatorFunction<Frame<P>, Classified<P>> {
   const options = validatePipelineOptions(config.options);
   return (input) =>
-    new Observable<Classification>((subscriber) => {
-      const pipeline = createPipeline(options, config.deps);
-      const frames = new Subject<Frame>();
+    new Observable<Classified<P>>((subscriber) => {
+      const pipeline = createPipeline<P>(options, config.deps);
+      const frames = new Subject<Frame<P>>();
       let finished = false;
       const resultSub = pipeline.results.subscribe({
         next: (result) => subscriber.next(result),

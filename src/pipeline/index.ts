@@ -7,3 +7,4 @@ export * from './types';
 export { DEFAULT_PIPELINE_OPTIONS, validatePipelineOptions } from './validatePipelineOptions';
 export { createPipeline } from './createPipeline';
 export { classifyFrames, type ClassifyFramesConfig } from './classifyFrames';
+export { losslessOptions, runPipeline, type RunPipelineConfig } from './runPipeline';

@@ -7,33 +7,40 @@ import { LatencyWindow } from './latencyWindow';
 import { RateMeter } from './rateMeter';
 import { DROP_CAUSES, type DropCause, type Frame, type SourceStats } from './types';
 
+/** Frames are held with their payload type erased; the engine restores it on the result. */
+export type AnyFrame = Frame<unknown>;
+
 export interface QueuedFrame {
-  readonly frame: Frame;
+  readonly frame: AnyFrame;
   readonly enqueuedMs: number;
 }
 
-/** One frame from the moment it leaves its source buffer until it is published or dropped. */
+/** One frame from the moment it leaves its source buffer until its outcome is known. */
 export interface WorkItem {
   readonly src: SourceState;
+  /** Position in its source's arrival order: results are published in this order. */
   readonly seq: number;
   readonly header: FrameHeader;
+  /** The instant its age is measured from (see PipelineContext.refMs). */
   readonly refMs: number;
+  /** The caller's payload, carried to the result untouched. */
+  readonly payload: unknown;
+  /** When it entered its source buffer (clock ms). */
+  readonly enqueuedMs: number;
   /** Held only until preprocessing finishes, so the raw image can be collected early. */
-  frame: Frame | undefined;
+  frame: AnyFrame | undefined;
   /** Held only until inference finishes. */
   input: ModelInput | undefined;
-  waitMs: number;
+  queueMs: number;
   preprocessMs: number;
-  readyMs: number;
   inferenceMs: number;
-  sub: Subscription | undefined;
   done: boolean;
 }
 
-/** A finished frame waiting for its turn to be published (results leave each source in arrival order). */
-export interface Pending {
+/** How a taken frame ended: its scores, or null when it was dropped (counted by cause already). */
+export interface Outcome {
   readonly item: WorkItem;
-  readonly scores: readonly ClassScore[];
+  readonly scores: readonly ClassScore[] | null;
   readonly postprocessMs: number;
 }
 
@@ -49,9 +56,8 @@ export class SourceState {
   inflight = 0;
   readonly dropped = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
   nextSeq = 0;
-  nextPublishSeq = 0;
-  /** Finished frames waiting for an earlier one, keyed by sequence number; null marks a dropped frame. */
-  readonly finished = new Map<number, Pending | null>();
+  /** Set by a pulled source: called when a frame left the buffer. */
+  onRoom: (() => void) | undefined;
   readonly latency = {
     queue: new LatencyWindow(),
     preprocess: new LatencyWindow(),

@@ -3,8 +3,13 @@ import type { ClassScore, Classification } from '../core/classification';
 import type { FrameHeader, ImageInput } from '../core/image';
 import type { ModelInput } from '../core/preprocessing';
 
-/** One camera (or bag) frame as it enters the pipeline. */
-export interface Frame {
+/** One camera (or bag) frame as it enters the pipeline, with its caller's payload `P` (default: none). */
+export type Frame<P = undefined> = FrameFields & FramePayload<P>;
+
+/** A payload is required exactly when `P` cannot be undefined. */
+type FramePayload<P> = undefined extends P ? { readonly payload?: P } : { readonly payload: P };
+
+interface FrameFields {
   /** Informational only: the name given to `addSource` is what results and statistics carry. */
   readonly source?: string;
   /** Carried unchanged into the result. */
@@ -47,14 +52,29 @@ export interface PipelineBackend {
   /** Largest true batch `infer` accepts (1 = batch-1 backend that takes concurrent calls instead). */
   readonly maxBatch: number;
   /**
+   * Calls the device executes at the same time (the BPU: 1 core); further calls in flight wait on the device.
+   * The pipeline starts such a call only when a running one is about to end, with the newest frame. Default: as
+   * many as are in flight (every call runs at once, e.g. ONNX sessions on separate threads).
+   */
+  readonly deviceParallelism?: number;
+  /**
    * One result per input, in order. A Promise (real backends) or an Observable that emits once (tests on virtual
    * time); unsubscribing an Observable cancels it.
    */
   infer(inputs: readonly ModelInput[]): PromiseLike<Float32Array[]> | Observable<Float32Array[]>;
 }
 
+/** A frame that will have no result, with the reason and its caller's payload. */
+export interface DroppedFrame<P = undefined> {
+  readonly source: string;
+  readonly cause: DropCause;
+  readonly payload: P;
+  /** What went wrong, for the causes that have an error (decode_error, backend_error, ...). */
+  readonly error?: unknown;
+}
+
 /** Everything concrete is injected, so the pipeline imports nothing but src/core. */
-export interface PipelineDeps {
+export interface PipelineDeps<P = undefined> {
   readonly backend: PipelineBackend;
   /**
    * Turns one image into a model input. May return synchronously (cheapest), a Promise, or an Observable that
@@ -64,14 +84,29 @@ export interface PipelineDeps {
   preprocess(image: ImageInput): ModelInput | PromiseLike<ModelInput> | Observable<ModelInput>;
   /** Softmax / top-k / labels for one logits vector. Throwing counts the frame as postprocess_error. */
   postprocess(logits: Float32Array, topK: number): readonly ClassScore[];
-  /** Milliseconds, same domain as frame stamps / receive times. Default: `scheduler.now()` if given, else Date.now. */
+  /**
+   * Monotonic milliseconds, the domain of `Frame.receiveTimeMs`; every duration and latency statistic is measured
+   * with it. Default: `scheduler.now()` if given, else `performance.timeOrigin + performance.now()`.
+   */
   readonly clock?: () => number;
+  /**
+   * Milliseconds in the domain of the frames' header stamps (a ROS node passes its ROS clock, which is sim time
+   * under use_sim_time). Used only for frame ages measured from the stamp: `maxAgeMs` staleness and the
+   * `totalAgeMs` statistic. Ages from `receiveTimeMs` use `clock`. Default: `clock`.
+   */
+  readonly ageClock?: () => number;
   /** Scheduler for the batching and shutdown timers. Default asyncScheduler; tests pass a TestScheduler. */
   readonly scheduler?: SchedulerLike;
   /** Where rate-limited error lines go (first occurrence, then one summary per window). Default: none. */
   readonly logger?: { warn(message: string): void };
   /** Window of the rate-limited error log, ms. Default 10000. */
   readonly logWindowMs?: number;
+  /**
+   * Told of every dropped frame as it is counted (every cause, including queue_full and shutdown), with its
+   * payload: a caller that must answer for each input (a file list) learns here which ones have no result.
+   * Must not throw.
+   */
+  onDrop?(drop: DroppedFrame<P>): void;
 }
 
 export const DROP_CAUSES = [
@@ -156,17 +191,24 @@ export interface ShutdownOptions {
   readonly timeoutMs?: number;
 }
 
-export interface ClassificationPipeline {
+/**
+ * A result with the payload of the frame it belongs to, unchanged (the same reference): a caller never needs to
+ * match results back to frames by stamp.
+ */
+export type Classified<P = undefined> = Classification & { readonly payload: P };
+
+export interface ClassificationPipeline<P = undefined> {
   /**
-   * Starts consuming a source. Frames get `name` as their source. Throws EdgenextError invalid_argument if a source
+   * Starts consuming a source: an Observable pushes frames (a camera), an AsyncIterable is pulled whenever the
+   * source's buffer has room (a bag, a file list: nothing is dropped for room). Frames get `name` as their source. Throws EdgenextError invalid_argument if a source
    * of that name is active, or 'closed' after shutdown. A source that completes keeps its buffered frames flowing;
    * one that errors is logged and treated as completed.
    */
-  addSource(name: string, frames: Observable<Frame>): void;
+  addSource(name: string, frames: Observable<Frame<P>> | AsyncIterable<Frame<P>>): void;
   /** Stops consuming `name`; its buffered frames are dropped ('source_removed'), in-flight ones still publish. No-op if unknown. */
   removeSource(name: string): void;
   /** Hot. Results in frame order per source; completes when shutdown finishes. */
-  readonly results: Observable<Classification>;
+  readonly results: Observable<Classified<P>>;
   stats(): PipelineStatsSnapshot;
   /** Validates and applies a change; buffers shrunk below their content drop the excess ('queue_full'). */
   updateOptions(partial: Partial<PipelineOptions>): void;

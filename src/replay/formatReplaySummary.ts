@@ -16,9 +16,20 @@ function causes(dropped: Readonly<Record<string, number>>): string {
 export function formatReplaySummary(s: ReplaySummary): string[] {
   const lines = [`bag: ${s.bag} (${s.storage})`];
   for (const t of s.topics) {
-    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${plural(t.messageCount, 'message')}`);
+    // What was really read: a damaged bag stops early, and the index may promise more than the file holds.
+    const read = t.replayed ? s.perTopic.find((p) => p.topic === t.name)?.frames : undefined;
+    const count =
+      read !== undefined && read !== t.messageCount
+        ? `${read} of ${plural(t.messageCount, 'message')}`
+        : plural(t.messageCount, 'message');
+    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${count}`);
   }
   lines.push(`model: ${s.model.name} on ${s.model.backend}`);
+  const p = s.pipeline;
+  const age = p.maxAgeMs > 0 ? `max age ${p.maxAgeMs} ms from ${p.ageReference}` : 'no max age';
+  lines.push(
+    `pipeline: ${p.queuePolicy} depth ${p.queueDepth}, ${age}, batch ${p.maxBatch} (wait ${p.maxWaitMs} ms), ${p.maxInflight} in flight`,
+  );
   if (s.model.syntheticWeights) lines.push(`note: ${SYNTHETIC_NOTE}`);
   else if (s.model.labelsMeaningful === false) {
     lines.push(`note: ${s.model.labelsNote ?? 'this model'}: class labels are not meaningful`);

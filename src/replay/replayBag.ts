@@ -1,46 +1,58 @@
+import { access } from 'node:fs/promises';
 import { Subject } from 'rxjs';
 import { openBag, type BagReader } from '../bag';
-import type { Classification } from '../core/classification';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
-import { stampToNs } from '../core/image';
+import type { ImageInput } from '../core/image';
 import { decodeImageMessage, isImageType } from '../messages';
-import { createPipeline, validatePipelineOptions, type Frame, type PipelineOptions } from '../pipeline';
+import {
+  losslessOptions,
+  runPipeline,
+  validatePipelineOptions,
+  type Classified,
+  type DroppedFrame,
+  type Frame,
+  type PipelineOptions,
+} from '../pipeline';
 import { nearestRankPercentile as percentile } from '../core/percentile';
-import { readAhead } from './readAhead';
 import { ResultsSink } from './ResultsSink';
 import type { ReplayClassifier, ReplayOptions, ReplayResult, ReplaySummary, TopicSummary } from './types';
 import { plural } from '../core/plural';
 
-/** Unfinished frames per topic under --max-speed when no window is given: enough to keep batches and slots busy. */
-function defaultWindow(options: PipelineOptions): number {
-  return Math.max(4, 2 * options.maxInflight * options.maxBatch);
-}
-
-/** How often a full window re-checks the pipeline's counters when no result arrives (a frame may have been dropped). */
-const WINDOW_POLL_MS = 5;
-
-/** Messages read ahead of the pipeline, so bag I/O overlaps inference (two 720p frames: about 5.5 MB). */
-const READ_AHEAD_MESSAGES = 2;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** What each frame carries through the pipeline: the bag message it came from. */
+interface BagMessageRef {
+  readonly topic: string;
+  readonly logTimeNs: bigint;
+  /** The decoded frame, only with `keepImages`. */
+  readonly image?: ImageInput;
 }
 
 interface TopicState {
   readonly topic: string;
   readonly type: string;
-  readonly frames$: Subject<Frame>;
-  /** Fed frames not yet matched to a result, in order (the pipeline publishes per topic in frame order). */
-  readonly pending: { stampNs: bigint; frameId: string; logTimeNs: bigint }[];
   read: number;
-  fed: number;
-  malformed: number;
   classified: number;
+  readonly dropped: Record<string, number>;
+}
+
+/** Where a reader found its file cut short ('<file>: truncated at byte N'), if it did. */
+function truncation(reader: BagReader): string | undefined {
+  for (const warning of reader.warnings) {
+    const match = /^(.*): truncated at byte (\d+)/.exec(warning);
+    if (match) return `${match[1]}: truncated at byte ${match[2]}`;
+  }
+  return undefined;
 }
 
 /** Picks the image topics to replay; throws EdgenextError 'invalid_argument' naming the bag and what is wrong. */
 function replayableTopics(reader: BagReader, wanted: readonly string[] | undefined): { name: string; type: string }[] {
   if (reader.messageCount === 0) {
+    const truncated = truncation(reader);
+    if (truncated !== undefined) {
+      throw new EdgenextError(
+        ErrorCodes.corruptFile,
+        `${truncated}, before its first complete message: nothing to replay`,
+      );
+    }
     throw new EdgenextError(
       ErrorCodes.invalidArgument,
       `${reader.path}: empty bag (no messages in ${plural(reader.topics.length, 'topic')})`,
@@ -71,37 +83,89 @@ function replayableTopics(reader: BagReader, wanted: readonly string[] | undefin
   return images;
 }
 
+/** A bag opened and checked for replay: the image topics it will replay. Close it when done. */
+export interface OpenedReplayBag {
+  readonly reader: BagReader;
+  readonly topics: readonly { readonly name: string; readonly type: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a bag and checks that it can be replayed, before any model is loaded. Throws EdgenextError for a
+ * missing or unreadable bag, an empty bag (or one truncated before its first complete message), a bag without
+ * image topics or a requested topic that is not an image topic.
+ */
+export async function openReplayBag(bagPath: string, topics?: readonly string[]): Promise<OpenedReplayBag> {
+  const reader = await openBag(bagPath);
+  try {
+    const replayed = replayableTopics(reader, topics).map((t) => ({ name: t.name, type: t.type }));
+    return { reader, topics: replayed, close: () => reader.close() };
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
+}
+
 /**
  * Replays the image topics of a rosbag2 bag through the classification pipeline and returns a summary.
  * Non-image topics are listed, never decoded. A message whose CDR does not decode is counted ('malformed') and
  * replay goes on; a damaged chunk stops reading and is reported in `error` with every result before it kept.
- * Throws EdgenextError (before any work) for a missing or unreadable bag, an empty bag, a bag without image
- * topics or a requested topic that is not an image topic.
+ * Throws EdgenextError (before any work) as openReplayBag does, and when the results exist without `overwrite`.
  */
 export async function replayBag(options: ReplayOptions, classifier: ReplayClassifier): Promise<ReplaySummary> {
-  const reader = await openBag(options.bagPath);
+  const opened = await openReplayBag(options.bagPath, options.topics);
   try {
-    return await runReplay(reader, replayableTopics(reader, options.topics), options, classifier);
+    return await replayOpenedBag(opened, options, classifier);
   } finally {
-    await reader.close();
+    await opened.close();
   }
 }
 
-async function runReplay(
-  reader: BagReader,
-  replayed: { name: string; type: string }[],
+async function refuseExisting(out: string): Promise<void> {
+  for (const file of [out, `${out}.jsonl`]) {
+    const exists = await access(file).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      throw new EdgenextError(
+        ErrorCodes.invalidArgument,
+        `${file} exists: replay never replaces results without --overwrite`,
+      );
+    }
+  }
+}
+
+/** The monotonic clock of the pipeline and of the frames' receive times (ms). */
+const monotonicMs = (): number => performance.timeOrigin + performance.now();
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** replayBag on a bag already opened by openReplayBag (the bag is read once, and not closed here). */
+export async function replayOpenedBag(
+  opened: OpenedReplayBag,
   options: ReplayOptions,
   classifier: ReplayClassifier,
 ): Promise<ReplaySummary> {
+  const { reader } = opened;
   const pace = options.pace ?? { mode: 'rate', rate: 1 };
   if (pace.mode === 'rate' && !(pace.rate > 0 && Number.isFinite(pace.rate))) {
     throw new EdgenextError(ErrorCodes.invalidArgument, `--rate must be a positive number, got ${pace.rate}`);
   }
-  const topK = options.topK ?? 5;
-  // Ages from receipt: bag stamps are hours or years old, and --rate plays them as if they arrived live.
-  const base: Partial<PipelineOptions> = { ...options.pipeline, topK, ageReference: 'receive_time' };
+  // Without the node's parameters, ages count from receipt: bag stamps are hours or years old. With them, ages
+  // count as the node counts them, on the bag's own clock (see ageClock below).
+  const given = options.pipeline ?? {};
+  const base: Partial<PipelineOptions> = {
+    ageReference: 'receive_time',
+    ...given,
+    topK: options.topK ?? given.topK ?? 5,
+  };
   // Bad pipeline options fail here, before any result file is created.
   const validated = validatePipelineOptions(base);
+  const pipelineOptions = pace.mode === 'max_speed' ? losslessOptions(validated, pace.window) : validated;
+  if (options.out !== undefined && options.overwrite !== true) await refuseExisting(options.out);
   const model = {
     name: classifier.card.modelName,
     backend: classifier.card.backend,
@@ -110,49 +174,88 @@ async function runReplay(
     ...(classifier.card.labelsNote !== undefined && { labelsNote: classifier.card.labelsNote }),
   };
   const sink = options.out !== undefined ? await ResultsSink.create(options.out, model) : undefined;
-  // --max-speed: a FIFO buffer as deep as the window, which the window never lets overflow: no drops for room.
-  const window = pace.mode === 'max_speed' ? (pace.window ?? defaultWindow(validated)) : 0;
-  const pipeline = createPipeline(
-    pace.mode === 'max_speed' ? { ...base, queuePolicy: 'drop_newest', queueDepth: window } : base,
-    {
-      backend: classifier.backend,
-      preprocess: (image) => classifier.preprocess(image),
-      postprocess: (logits, k) => classifier.postprocess(logits, k),
-    },
-  );
 
-  const states = new Map<string, TopicState>();
-  for (const t of replayed) {
-    const state: TopicState = {
-      topic: t.name,
-      type: t.type,
-      frames$: new Subject<Frame>(),
-      pending: [],
-      read: 0,
-      fed: 0,
-      malformed: 0,
-      classified: 0,
-    };
-    states.set(t.name, state);
-  }
-  const total = replayed.reduce((n, t) => n + (reader.topics.find((x) => x.name === t.name)?.messageCount ?? 0), 0);
+  const states = new Map<string, TopicState>(
+    opened.topics.map((t) => [t.name, { topic: t.name, type: t.type, read: 0, classified: 0, dropped: {} }]),
+  );
+  const countDrop = (state: TopicState, cause: string): void => {
+    state.dropped[cause] = (state.dropped[cause] ?? 0) + 1;
+  };
+  const total = opened.topics.reduce(
+    (n, t) => n + (reader.topics.find((x) => x.name === t.name)?.messageCount ?? 0),
+    0,
+  );
   const latencies: number[] = [];
   const top1 = new Map<number, { label: string; count: number }>();
   let read = 0;
   let classified = 0;
   let writes = Promise.resolve();
   let writeError: unknown;
-  let wake: (() => void) | undefined;
+  let readError: string | undefined;
+  let fatal: unknown;
+  const startMs = monotonicMs();
+  let firstLogNs: bigint | undefined;
+  /** Bag time now (ms): what the node's ROS clock would read if the bag were being recorded now. */
+  const bagClockMs = (): number => {
+    const elapsedMs = monotonicMs() - startMs;
+    const rate = pace.mode === 'rate' ? pace.rate : 1;
+    return Number(firstLogNs ?? reader.startTimeNs) / 1e6 + elapsedMs * rate;
+  };
 
-  const onResult = (c: Classification): void => {
-    const state = states.get(c.source);
+  async function* frames(): AsyncGenerator<Frame<BagMessageRef>> {
+    try {
+      for await (const message of reader.readMessages({ topics: opened.topics.map((t) => t.name) })) {
+        const state = states.get(message.topic);
+        if (state === undefined) continue;
+        state.read += 1;
+        read += 1;
+        if (pace.mode === 'rate') {
+          firstLogNs ??= message.logTimeNs;
+          const dueMs = startMs + Number(message.logTimeNs - firstLogNs) / 1e6 / pace.rate;
+          const waitMs = dueMs - monotonicMs();
+          if (waitMs > 1) await sleep(waitMs);
+        }
+        let decoded;
+        try {
+          decoded = decodeImageMessage(message.type, message.data);
+        } catch (error) {
+          if (error instanceof EdgenextError && error.code === ErrorCodes.malformedFrame) {
+            countDrop(state, 'malformed');
+            options.onProgress?.({ read, total, classified });
+            continue;
+          }
+          throw error;
+        }
+        options.onProgress?.({ read, total, classified });
+        await options.beforeFeed?.();
+        yield {
+          header: decoded.header,
+          receiveTimeMs: monotonicMs(),
+          image: decoded.image,
+          payload: {
+            topic: message.topic,
+            logTimeNs: message.logTimeNs,
+            ...(options.keepImages === true && { image: decoded.image }),
+          },
+        };
+      }
+    } catch (error) {
+      // Reading stops; everything read so far is still classified.
+      if (error instanceof EdgenextError) readError = errorMessage(error);
+      else fatal = error;
+    }
+  }
+
+  const onResult = (c: Classified<BagMessageRef>): void => {
+    const state = states.get(c.payload.topic);
     if (state === undefined) return;
-    const stampNs = stampToNs(c.header.stamp);
-    // Frames dropped in the pipeline never publish: skip their entries up to this frame.
-    let entry = state.pending.shift();
-    while (entry !== undefined && !(entry.stampNs === stampNs && entry.frameId === c.header.frameId))
-      entry = state.pending.shift();
-    const result: ReplayResult = { topic: state.topic, logTimeNs: entry?.logTimeNs ?? stampNs, classification: c };
+    const { payload, ...classification } = c;
+    const result: ReplayResult = {
+      topic: payload.topic,
+      logTimeNs: payload.logTimeNs,
+      classification: { ...classification, source: payload.topic },
+      ...(payload.image !== undefined && { image: payload.image }),
+    };
     state.classified += 1;
     classified += 1;
     latencies.push(c.timings.totalAgeMs);
@@ -171,86 +274,32 @@ async function runReplay(
         });
     }
     options.onProgress?.({ read, total, classified });
-    wake?.();
   };
-  const subscription = pipeline.results.subscribe({ next: onResult });
-  for (const state of states.values()) pipeline.addSource(state.topic, state.frames$);
-
-  /** Unfinished frames of a topic: fed, neither published nor dropped. */
-  const outstanding = (state: TopicState): number => {
-    const s = pipeline.stats().sources.find((x) => x.name === state.topic);
-    return s === undefined ? 0 : s.received - s.published - s.droppedTotal;
-  };
-  const waitForRoom = async (state: TopicState): Promise<void> => {
-    // Cheap check first: fed - classified bounds the outstanding count from above.
-    while (state.fed - state.classified >= window && outstanding(state) >= window) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, WINDOW_POLL_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
+  const onDrop = (drop: DroppedFrame<BagMessageRef>): void => {
+    const state = states.get(drop.payload.topic);
+    if (state !== undefined) countDrop(state, drop.cause);
   };
 
-  const startMs = Date.now();
-  let firstLogNs: bigint | undefined;
-  let readError: string | undefined;
-  let fatal: unknown;
-  try {
-    for await (const message of readAhead(
-      reader.readMessages({ topics: replayed.map((t) => t.name) }),
-      READ_AHEAD_MESSAGES,
-    )) {
-      const state = states.get(message.topic);
-      if (state === undefined) continue;
-      state.read += 1;
-      read += 1;
-      if (pace.mode === 'rate') {
-        firstLogNs ??= message.logTimeNs;
-        const dueMs = startMs + Number(message.logTimeNs - firstLogNs) / 1e6 / pace.rate;
-        const waitMs = dueMs - Date.now();
-        if (waitMs > 1) await sleep(waitMs);
-      } else {
-        await waitForRoom(state);
-      }
-      let decoded;
-      try {
-        decoded = decodeImageMessage(message.type, message.data);
-      } catch (error) {
-        if (error instanceof EdgenextError && error.code === ErrorCodes.malformedFrame) {
-          state.malformed += 1;
-          options.onProgress?.({ read, total, classified });
-          continue;
-        }
-        throw error;
-      }
-      state.pending.push({
-        stampNs: stampToNs(decoded.header.stamp),
-        frameId: decoded.header.frameId,
-        logTimeNs: message.logTimeNs,
-      });
-      state.fed += 1;
-      state.frames$.next({
-        source: state.topic,
-        header: decoded.header,
-        receiveTimeMs: Date.now(),
-        image: decoded.image,
-      });
-      options.onProgress?.({ read, total, classified });
-    }
-  } catch (error) {
-    if (error instanceof EdgenextError) readError = errorMessage(error);
-    else fatal = error;
+  const deps = {
+    backend: classifier.backend,
+    preprocess: classifier.preprocess.bind(classifier),
+    postprocess: classifier.postprocess.bind(classifier),
+    clock: monotonicMs,
+    ageClock: bagClockMs,
+    onDrop,
+  };
+  if (pace.mode === 'max_speed') {
+    // One pulled source in log order: the bag is read only as fast as the pipeline takes frames.
+    await runPipeline({ options: pipelineOptions, deps, sources: new Map([['bag', frames()]]), onResult });
+  } else {
+    // In bag time, one pushed source per topic, as the node's subscriptions: a slower backend drops as live.
+    const topics = new Map(opened.topics.map((t) => [t.name, new Subject<Frame<BagMessageRef>>()]));
+    const done = runPipeline({ options: pipelineOptions, deps, sources: topics, onResult });
+    for await (const frame of frames()) topics.get(frame.payload.topic)?.next(frame);
+    for (const subject of topics.values()) subject.complete();
+    await done;
   }
-  for (const state of states.values()) state.frames$.complete();
-  if (fatal === undefined) await pipeline.drained();
-  const stats = pipeline.stats();
-  const wallMs = Date.now() - startMs;
-  await pipeline.shutdown();
-  subscription.unsubscribe();
+  const wallMs = monotonicMs() - startMs;
   await writes;
   await sink?.close();
   if (fatal !== undefined) throw fatal;
@@ -258,17 +307,13 @@ async function runReplay(
 
   const dropped: Record<string, number> = {};
   const perTopic: TopicSummary[] = [...states.values()].map((state) => {
-    const s = stats.sources.find((x) => x.name === state.topic);
-    const topicDropped: Record<string, number> = {};
-    for (const [cause, n] of Object.entries(s?.dropped ?? {})) if (n > 0) topicDropped[cause] = n;
-    if (state.malformed > 0) topicDropped['malformed'] = (topicDropped['malformed'] ?? 0) + state.malformed;
-    for (const [cause, n] of Object.entries(topicDropped)) dropped[cause] = (dropped[cause] ?? 0) + n;
+    for (const [cause, n] of Object.entries(state.dropped)) dropped[cause] = (dropped[cause] ?? 0) + n;
     return {
       topic: state.topic,
       type: state.type,
       frames: state.read,
       classified: state.classified,
-      dropped: topicDropped,
+      dropped: { ...state.dropped },
     };
   });
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -277,6 +322,7 @@ async function runReplay(
     storage: reader.storage,
     topics: reader.topics.map((t) => ({ ...t, replayed: states.has(t.name) })),
     perTopic,
+    pipeline: pipelineOptions,
     frames: read,
     classified,
     dropped,
@@ -299,21 +345,4 @@ async function runReplay(
     warnings: reader.warnings,
     error: readError,
   };
-}
-
-/**
- * The checks replayBag makes before any work, without a classifier: lets a command refuse a bag (missing,
- * unreadable, empty, no image topic, non-image topic requested) before it loads a model. Returns the image
- * topics that would be replayed; throws the same EdgenextError replayBag would.
- */
-export async function checkReplayBag(
-  bagPath: string,
-  topics?: readonly string[],
-): Promise<{ name: string; type: string }[]> {
-  const reader = await openBag(bagPath);
-  try {
-    return replayableTopics(reader, topics).map((t) => ({ name: t.name, type: t.type }));
-  } finally {
-    await reader.close();
-  }
 }

@@ -52,6 +52,8 @@ export interface ReplayResult {
   /** Log time of the image message the result belongs to (also the result's log time in the results bag). */
   readonly logTimeNs: bigint;
   readonly classification: Classification;
+  /** The decoded frame, when `keepImages` was set (for annotated files and reports). */
+  readonly image?: ImageInput;
 }
 
 export interface ReplayOptions {
@@ -64,14 +66,24 @@ export interface ReplayOptions {
   /** Classes per result. Default 5. */
   readonly topK?: number;
   /**
-   * Results prefix: a rosbag2 MCAP bag directory `<out>` and JSON Lines `<out>.jsonl`, both replaced if present.
-   * Default: no files.
+   * Results prefix: a rosbag2 MCAP bag directory `<out>` and JSON Lines `<out>.jsonl`. Default: no files.
+   * When either exists, replay refuses (EdgenextError 'invalid_argument') unless `overwrite` is set.
    */
   readonly out?: string;
-  /** Pipeline settings for 'rate' pace (default: the live defaults). 'max_speed' sets its own queue settings. */
+  /** Replace existing results at `out`. Default false. */
+  readonly overwrite?: boolean;
+  /**
+   * Pipeline settings (default: the live defaults, with ages from receipt). Given ones apply exactly as the node
+   * applies them; a stamp age reference is measured on the bag's clock (log time, scaled by the rate). 'max_speed'
+   * replaces only the queue policy and depth.
+   */
   readonly pipeline?: Partial<PipelineOptions>;
   readonly onProgress?: (progress: ReplayProgress) => void;
   readonly onResult?: (result: ReplayResult) => void;
+  /** Hand each result its frame (ReplayResult.image). Default false: frames are released once fed. */
+  readonly keepImages?: boolean;
+  /** Awaited before each frame is fed: lets a slow consumer of results (annotated files) hold replay back. */
+  readonly beforeFeed?: () => Promise<void>;
 }
 
 export interface TopicSummary {
@@ -95,6 +107,8 @@ export interface ReplaySummary {
     readonly replayed: boolean;
   }[];
   readonly perTopic: readonly TopicSummary[];
+  /** The options the pipeline really ran with (after --params, --max-speed and defaults). */
+  readonly pipeline: PipelineOptions;
   readonly frames: number;
   readonly classified: number;
   readonly dropped: Readonly<Record<string, number>>;

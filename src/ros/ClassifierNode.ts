@@ -7,7 +7,13 @@ import { Subject, type Subscription as RxSubscription } from 'rxjs';
 import type { Classification } from '../core/classification';
 import { EdgenextError, errorMessage, isEdgenextError } from '../core/errors';
 import type { ResizePolicy } from '../core/preprocessing';
-import { toEdgenextClassificationMsg, toLabelInfoMsg, toVisionClassificationMsg, type RosTime } from '../messages';
+import {
+  encodeMessage,
+  toEdgenextClassificationMsg,
+  toLabelInfoMsg,
+  toVisionClassificationMsg,
+  type RosTime,
+} from '../messages';
 import type { ClassificationPipeline, Frame, PipelineOptions, PipelineStatsSnapshot } from '../pipeline';
 import { buildDiagnostics } from './diagnostics';
 import {
@@ -17,9 +23,12 @@ import {
   type NodeSettings,
 } from './parameters';
 import type { CreatePipeline, DecodeImageMessage, NodeClassifier, OpenClassifier } from './ports';
-import { QosNumbers, type Rcl, type RclNode, type RclPublisher, type RclTimer } from './rcl';
+import { gateParameterSets } from './parameterGate';
+import { ParameterTypes, QosNumbers, type Rcl, type RclNode, type RclPublisher } from './rcl';
 import { RateLimitedLog } from '../core/rateLimitedLog';
 import { ScoreSmoother } from './ScoreSmoother';
+import { SimClock } from './simClock';
+import { AnnotatedPublisher, ANNOTATED_TOPIC, ANNOTATED_TYPE } from './annotatedPublisher';
 
 export const IMAGE_TYPE = 'sensor_msgs/msg/Image';
 export const COMPRESSED_IMAGE_TYPE = 'sensor_msgs/msg/CompressedImage';
@@ -32,6 +41,7 @@ export const OUTPUT_TOPICS = {
   labelInfo: '~/vision/label_info',
   modelCard: '~/model_card',
   diagnostics: '/diagnostics',
+  clock: '/clock',
 } as const;
 
 export const OUTPUT_TYPES = {
@@ -56,7 +66,10 @@ export interface ClassifierNodeDeps {
   readonly openClassifier: OpenClassifier;
   readonly createPipeline: CreatePipeline;
   readonly decodeImageMessage: DecodeImageMessage;
-  /** Milliseconds, for receive times. Default Date.now (the clock the pipeline uses for stamps). */
+  /**
+   * Milliseconds in the domain of header stamps, for receive times and frame ages when sim time is off. Default
+   * Date.now (ROS time is system time then). Under use_sim_time the node's /clock copy replaces it.
+   */
   readonly clock?: () => number;
 }
 
@@ -75,7 +88,7 @@ interface CameraInput {
   readonly frames: Subject<Frame>;
 }
 
-function pipelineOptionsFrom(settings: NodeSettings): Partial<PipelineOptions> {
+export function pipelineOptionsFrom(settings: NodeSettings): Partial<PipelineOptions> {
   return {
     queuePolicy: settings.queuePolicy,
     queueDepth: settings.queueDepth,
@@ -116,7 +129,10 @@ export class ClassifierNode {
   #resultsSubscription: RxSubscription | undefined;
   readonly #inputs: CameraInput[] = [];
   readonly #publishers = new Map<keyof typeof OUTPUT_TOPICS, RclPublisher>();
-  #diagnosticsTimer: RclTimer | undefined;
+  /** A steady Node.js timer: diagnostics must keep coming when sim time pauses or never starts. */
+  #diagnosticsTimer: ReturnType<typeof setInterval> | undefined;
+  /** Present under use_sim_time. */
+  #simClock: SimClock | undefined;
   #previousStats: PipelineStatsSnapshot | undefined;
   #previousRejections: Map<string, number> | undefined;
   readonly #rejections = new Map<string, number>();
@@ -124,6 +140,7 @@ export class ClassifierNode {
   #publishErrors = 0;
   #callbackErrors = 0;
   #stopping: Promise<void> | undefined;
+  #annotated: AnnotatedPublisher | undefined;
 
   private constructor(
     rcl: Rcl,
@@ -160,8 +177,10 @@ export class ClassifierNode {
       const settings = declareNodeParameters(rcl, node);
       const created = new ClassifierNode(rcl, node, settings, deps, options);
       instance = created;
+      gateParameterSets(node, (parameters) => created.#onSetParameters(parameters));
       node.addOnSetParametersCallback((parameters) => created.#onSetParameters(parameters));
       node.addPostSetParametersCallback((parameters) => created.#onParametersSet(parameters));
+      created.#followSimTime();
       // Spin now so `ros2 param get` answers while the model loads; the cameras are subscribed only once it is warm.
       node.spin();
       await instance.#open();
@@ -221,6 +240,7 @@ export class ClassifierNode {
       maxInflight: s.maxInflight,
       bpuPriority: s.bpuPriority,
       bpuCoreMask: s.bpuCoreMask,
+      bpuTaskTimeoutMs: s.bpuTaskTimeoutMs,
       ...(s.resize !== '' ? { resize: s.resize as ResizePolicy } : {}),
     });
     this.#classifier = classifier;
@@ -239,7 +259,9 @@ export class ClassifierNode {
       preprocess: (image) => classifier.preprocess(image),
       postprocess: (logits, topK) => classifier.postprocess(logits, topK),
       clock: this.#clock,
-      logger: { warn: (line: string) => this.#safeLog('warn', line) },
+      ageClock: () => this.#rosNowMs(),
+      // Silent once stopping: the stop summary line counts what the suppressed warnings would repeat.
+      logger: { warn: (line: string) => this.#stopping === undefined && this.#safeLog('warn', line) },
     });
     this.#pipeline = pipeline;
     this.#resultsSubscription = pipeline.results.subscribe({
@@ -278,10 +300,7 @@ export class ClassifierNode {
       'classification',
       node.createPublisher(OUTPUT_TYPES.classification, OUTPUT_TOPICS.classification, { qos: reliable }),
     );
-    this.#publishers.set(
-      'smoothed',
-      node.createPublisher(OUTPUT_TYPES.classification, OUTPUT_TOPICS.smoothed, { qos: reliable }),
-    );
+    if (this.#settings.smoothingAlpha > 0) this.#advertiseSmoothed();
     this.#publishers.set(
       'modelCard',
       node.createPublisher(OUTPUT_TYPES.modelCard, OUTPUT_TOPICS.modelCard, { qos: latched }),
@@ -290,6 +309,13 @@ export class ClassifierNode {
       'diagnostics',
       node.createPublisher(OUTPUT_TYPES.diagnostics, OUTPUT_TOPICS.diagnostics, { qos: reliable }),
     );
+    this.#annotated = new AnnotatedPublisher({
+      publisher: node.createPublisher(ANNOTATED_TYPE, ANNOTATED_TOPIC, { qos: reliable }),
+      settings: () => this.#settings,
+      card: () => this.#classifier?.card,
+      clock: this.#clock,
+      onFailure: (line) => this.#log.report('annotated', line, this.#clock()),
+    });
     try {
       this.#publishers.set(
         'visionClassification',
@@ -311,7 +337,50 @@ export class ClassifierNode {
     }
   }
 
+  /** Created only while smoothing is on, so `ros2 topic list` does not show a topic that never publishes. */
+  #advertiseSmoothed(): void {
+    if (this.#publishers.has('smoothed')) return;
+    this.#publishers.set(
+      'smoothed',
+      this.#node.createPublisher(OUTPUT_TYPES.classification, OUTPUT_TOPICS.smoothed, {
+        qos: this.#rcl.QoS.profileDefault,
+      }),
+    );
+  }
+
+  /** Subscribes to /clock best effort when use_sim_time is set (see simClock.ts for why not rclnodejs' own). */
+  #followSimTime(): void {
+    const useSimTime = this.#node.getParameter('use_sim_time');
+    if (useSimTime.type !== ParameterTypes.bool || useSimTime.value !== true) return;
+    const simClock = new SimClock();
+    this.#simClock = simClock;
+    const qos = new this.#rcl.QoS(
+      QosNumbers.historyKeepLast,
+      1,
+      QosNumbers.reliabilityBestEffort,
+      QosNumbers.durabilityVolatile,
+    );
+    this.#node.createSubscription('rosgraph_msgs/msg/Clock', OUTPUT_TOPICS.clock, { qos, isRaw: true }, (message) => {
+      try {
+        simClock.update(message);
+      } catch (error) {
+        this.#callbackErrors++;
+        this.#log.report('clock', `ignored a /clock message: ${errorMessage(error)}`, this.#clock());
+      }
+    });
+    this.#node.getLogger().info('use_sim_time: following /clock (best effort); frame ages are measured in sim time');
+  }
+
+  /** Now in the stamp domain: sim time under use_sim_time, else the system clock. */
+  #rosNowMs(): number {
+    return this.#simClock !== undefined ? this.#simClock.nowMs() : this.#clock();
+  }
+
   #now(): RosTime {
+    if (this.#simClock !== undefined) {
+      const ns = this.#simClock.nowNs();
+      return { sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) };
+    }
     const t = this.#node.now().toMsg();
     return { sec: t.sec, nanosec: t.nanosec };
   }
@@ -357,7 +426,8 @@ export class ClassifierNode {
         this.#log.report(`decode:${topic}`, `dropped a ${type} on ${topic}: ${errorMessage(error)}`, this.#clock());
         return;
       }
-      frames.next({ source: topic, header: decoded.header, receiveTimeMs: this.#clock(), image: decoded.image });
+      this.#annotated?.rememberFrame(topic, decoded.header, decoded.image);
+      frames.next({ source: topic, header: decoded.header, receiveTimeMs: this.#rosNowMs(), image: decoded.image });
     } catch (error) {
       this.#callbackErrors++;
       this.#safeLog('error', `image callback on ${topic} failed: ${errorMessage(error)}`);
@@ -368,14 +438,26 @@ export class ClassifierNode {
     try {
       const card = this.#classifier?.card;
       const producer = { modelName: card?.modelName ?? '', backend: card?.backend ?? '' };
-      this.#publish('classification', toEdgenextClassificationMsg(result, producer));
-      this.#publish('visionClassification', toVisionClassificationMsg(result));
+      this.#publish(
+        'classification',
+        serialized(OUTPUT_TYPES.classification, toEdgenextClassificationMsg(result, producer)),
+      );
+      if (this.#publishers.has('visionClassification')) {
+        this.#publish(
+          'visionClassification',
+          serialized(OUTPUT_TYPES.visionClassification, toVisionClassificationMsg(result)),
+        );
+      }
       if (this.#settings.smoothingAlpha > 0) {
         const topK = this.#smoother.update(result.source, result.topK, this.#settings.topK);
         const best = topK[0]?.score ?? 0;
         const smoothed: Classification = { ...result, topK, unknown: best < this.#settings.scoreThreshold };
-        this.#publish('smoothed', toEdgenextClassificationMsg(smoothed, producer));
+        this.#publish(
+          'smoothed',
+          serialized(OUTPUT_TYPES.classification, toEdgenextClassificationMsg(smoothed, producer)),
+        );
       }
+      this.#annotated?.offer(result);
     } catch (error) {
       this.#callbackErrors++;
       this.#safeLog('error', `publishing a result from ${result.source} failed: ${errorMessage(error)}`);
@@ -383,9 +465,9 @@ export class ClassifierNode {
   }
 
   #startDiagnosticsTimer(): void {
-    this.#diagnosticsTimer?.cancel();
-    const periodNs = BigInt(Math.round(this.#settings.diagnosticsPeriodS * 1e9));
-    this.#diagnosticsTimer = this.#node.createTimer(periodNs, () => this.#publishDiagnostics());
+    clearInterval(this.#diagnosticsTimer);
+    // Not an rclnodejs timer: those run on the node's ROS clock, which stands still under sim time between bags.
+    this.#diagnosticsTimer = setInterval(() => this.#publishDiagnostics(), this.#settings.diagnosticsPeriodS * 1000);
   }
 
   #publishDiagnostics(): void {
@@ -395,20 +477,19 @@ export class ClassifierNode {
       if (pipeline === undefined || card === undefined || this.#stopping !== undefined) return;
       const current = pipeline.stats();
       const rejections = new Map(this.#rejections);
-      this.#publish(
-        'diagnostics',
-        buildDiagnostics({
-          nodeName: this.#node.name(),
-          stamp: this.#now(),
-          modelName: card.modelName,
-          backendKind: card.backend,
-          current,
-          ...(this.#previousStats !== undefined ? { previous: this.#previousStats } : {}),
-          rejections,
-          ...(this.#previousRejections !== undefined ? { previousRejections: this.#previousRejections } : {}),
-          dropWarnRatio: this.#settings.dropWarnRatio,
-        }),
-      );
+      const diagnostics = buildDiagnostics({
+        nodeName: this.#node.name(),
+        stamp: this.#now(),
+        modelName: card.modelName,
+        backendKind: card.backend,
+        current,
+        ...(this.#previousStats !== undefined ? { previous: this.#previousStats } : {}),
+        rejections,
+        ...(this.#previousRejections !== undefined ? { previousRejections: this.#previousRejections } : {}),
+        dropWarnRatio: this.#settings.dropWarnRatio,
+      });
+      if (this.#annotated !== undefined) diagnostics.status.push(this.#annotated.diagnosticStatus(this.#node.name()));
+      this.#publish('diagnostics', diagnostics);
       this.#previousStats = current;
       this.#previousRejections = rejections;
     } catch (error) {
@@ -438,13 +519,39 @@ export class ClassifierNode {
       if ([...changed].some((key) => PIPELINE_KEYS.has(key)))
         this.#pipeline?.updateOptions(pipelineOptionsFrom(settings));
       if (changed.has('scoreThreshold')) this.#publishLabelInfo();
-      if (changed.has('smoothingAlpha')) this.#smoother.setAlpha(settings.smoothingAlpha);
+      if (changed.has('smoothingAlpha')) {
+        this.#smoother.setAlpha(settings.smoothingAlpha);
+        if (settings.smoothingAlpha > 0) this.#advertiseSmoothed();
+      }
       if (changed.has('diagnosticsPeriodS') && this.#diagnosticsTimer !== undefined) this.#startDiagnosticsTimer();
       if (changed.size > 0) this.#node.getLogger().info(`parameters changed: ${[...changed].join(', ')}`);
     } catch (error) {
       this.#callbackErrors++;
       this.#safeLog('error', `applying parameters failed: ${errorMessage(error)}`);
     }
+  }
+
+  /** One line with what the run did, instead of the rate-limited warnings that are silenced once stopping. */
+  #logStopSummary(): void {
+    const stats = this.#pipeline?.stats();
+    if (stats === undefined) return;
+    let received = 0;
+    let published = 0;
+    const dropped = new Map<string, number>();
+    for (const source of stats.sources) {
+      received += source.received;
+      published += source.published;
+      for (const [cause, count] of Object.entries(source.dropped)) {
+        if (count > 0) dropped.set(cause, (dropped.get(cause) ?? 0) + count);
+      }
+    }
+    const rejected = [...this.#rejections.values()].reduce((a, b) => a + b, 0);
+    if (rejected > 0) dropped.set('malformed (undecodable message)', rejected);
+    const drops = [...dropped].map(([cause, count]) => `${cause} ${count}`).join(', ');
+    this.#safeLog(
+      'info',
+      `stopped: ${received} frames received, ${published} results published, dropped: ${drops === '' ? 'none' : drops}`,
+    );
   }
 
   #safeLog(level: 'warn' | 'error' | 'info', line: string): void {
@@ -476,16 +583,32 @@ export class ClassifierNode {
         );
       }
     };
-    await step('cancelling the diagnostics timer', () => this.#diagnosticsTimer?.cancel());
+    await step('cancelling the diagnostics timer', () => clearInterval(this.#diagnosticsTimer));
     await step('completing the camera streams', () => this.#inputs.forEach((input) => input.frames.complete()));
     await step('draining the pipeline', () =>
       this.#pipeline?.shutdown({ timeoutMs: this.#options.drainTimeoutMs ?? 1500 }),
     );
     await step('unsubscribing from results', () => this.#resultsSubscription?.unsubscribe());
+    await step('finishing the annotated image', () => this.#annotated?.idle());
+    await step('summarising', () => this.#logStopSummary());
     await step('closing the backend', () => this.#classifier?.close());
     await step('destroying the node', () => this.#node.destroy());
     await step('shutting down rclnodejs', () => this.#rcl.shutdown());
   }
+}
+
+/**
+ * Per-frame outputs are published as serialized CDR (a Node Buffer, which rclnodejs sends as is): its conversion of
+ * a plain object costs about 150 µs per message, the project's encoder about 10 µs (measured for bench/rosNode.ts).
+ * rclnodejs sends a Buffer from offset 0 of its backing memory, so the Buffer must own all of it.
+ */
+function serialized(type: string, message: object): Buffer {
+  const cdr = encodeMessage(type, message);
+  if (cdr.byteOffset === 0 && cdr.byteLength === cdr.buffer.byteLength) return Buffer.from(cdr.buffer);
+  // Not Buffer.from(cdr): a small copy lands in Node's shared pool, at an offset.
+  const own = new Uint8Array(cdr.byteLength);
+  own.set(cdr);
+  return Buffer.from(own.buffer);
 }
 
 /** A one-line description of a startup failure, for the process' single error line. */

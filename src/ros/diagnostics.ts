@@ -26,7 +26,8 @@ export interface DiagnosticsInput {
   readonly dropWarnRatio: number;
 }
 
-function kv(key: string, value: string | number): RosKeyValue {
+/** One diagnostic_msgs/KeyValue; numbers as integers or with two decimals. */
+export function kv(key: string, value: string | number): RosKeyValue {
   return { key, value: typeof value === 'number' ? formatNumber(value) : value };
 }
 

@@ -40,13 +40,16 @@ export interface NodeSettings {
   readonly bpuLibrary: string;
   readonly bpuPriority: number;
   readonly bpuCoreMask: number;
+  readonly bpuTaskTimeoutMs: number;
   readonly resize: ResizeChoice;
   readonly diagnosticsPeriodS: number;
   readonly dropWarnRatio: number;
   readonly smoothingAlpha: number;
+  readonly publishAnnotated: boolean;
+  readonly annotatedMaxRate: number;
 }
 
-type Kind = 'integer' | 'double' | 'string' | 'string_array';
+type Kind = 'bool' | 'integer' | 'double' | 'string' | 'string_array';
 
 interface SpecBase<K extends keyof NodeSettings> {
   readonly name: string;
@@ -57,6 +60,7 @@ interface SpecBase<K extends keyof NodeSettings> {
 }
 
 export type ParameterSpec =
+  | (SpecBase<keyof NodeSettings> & { readonly kind: 'bool'; readonly default: boolean })
   | (SpecBase<keyof NodeSettings> & {
       readonly kind: 'integer';
       readonly default: number;
@@ -251,6 +255,18 @@ export const PARAMETER_SPECS: readonly ParameterSpec[] = [
     description: 'BPU core mask; 0 = any core',
   },
   {
+    name: 'bpu_task_timeout_ms',
+    key: 'bpuTaskTimeoutMs',
+    kind: 'integer',
+    default: 1000,
+    min: 10,
+    max: 60000,
+    live: false,
+    description:
+      'A BPU task still running after this long counts as hung: its frame is dropped (backend_error) and the node ' +
+      'still stops within about this time plus 0.5 s',
+  },
+  {
     name: 'resize',
     key: 'resize',
     kind: 'string',
@@ -289,6 +305,24 @@ export const PARAMETER_SPECS: readonly ParameterSpec[] = [
     live: true,
     description: 'EMA weight of the newest scores on ~/classification/smoothed; 0 = smoothing off',
   },
+  {
+    name: 'publish_annotated',
+    key: 'publishAnnotated',
+    kind: 'bool',
+    default: false,
+    live: true,
+    description: 'Publish ~/image_annotated (the frame with its top-k drawn) while someone subscribes',
+  },
+  {
+    name: 'annotated_max_rate',
+    key: 'annotatedMaxRate',
+    kind: 'double',
+    default: 5.0,
+    min: 0.1,
+    max: 120,
+    live: true,
+    description: 'Most ~/image_annotated images per second (all cameras together); results beyond it are not drawn',
+  },
 ];
 
 const SPEC_BY_NAME = new Map(PARAMETER_SPECS.map((spec) => [spec.name, spec]));
@@ -299,6 +333,8 @@ export function parameterSpec(name: string): ParameterSpec | undefined {
 
 function rosType(kind: Kind): DeclaredParameterType {
   switch (kind) {
+    case 'bool':
+      return ParameterTypes.bool;
     case 'integer':
       return ParameterTypes.integer;
     case 'double':
@@ -346,6 +382,9 @@ export function convertParameter(
     };
   }
   switch (spec.kind) {
+    case 'bool':
+      if (typeof value !== 'boolean') return { reason: `parameter ${spec.name} must be true or false` };
+      return { value };
     case 'integer':
     case 'double': {
       const n = typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number.NaN;
@@ -386,8 +425,10 @@ function rangeFor(rcl: Rcl, spec: ParameterSpec): RclRange | undefined {
   return undefined;
 }
 
-function defaultValue(spec: ParameterSpec): bigint | number | string | string[] {
+function defaultValue(spec: ParameterSpec): boolean | bigint | number | string | string[] {
   switch (spec.kind) {
+    case 'bool':
+      return spec.default;
     case 'integer':
       return BigInt(spec.default);
     case 'double':
@@ -439,7 +480,12 @@ export function validateParameterChanges(parameters: readonly RclParameter[]): {
     const spec = parameterSpec(parameter.name);
     if (spec === undefined) continue;
     if (!spec.live)
-      return { successful: false, reason: `parameter ${spec.name} is read-only: restart the node to change it` };
+      return {
+        successful: false,
+        reason:
+          `parameter ${spec.name} is read-only while the node runs: restart the node with the new value ` +
+          `(-p ${spec.name}:=<value>, the params file, or the launch argument)`,
+      };
     const converted = convertParameter(spec, parameter.type, parameter.value);
     if ('reason' in converted) return { successful: false, reason: converted.reason };
   }

@@ -154,6 +154,12 @@ export interface RclNode<H extends RclHandles = DefaultRclHandles> {
   declareParameter: (parameter: H['parameter'], descriptor?: H['descriptor']) => H['parameter'];
   /** A PARAMETER_NOT_SET parameter for an unknown name (does not throw). */
   getParameter: (name: string) => H['parameter'];
+  /**
+   * What the parameter service calls for `ros2 param set` (and `setParameter` calls): one verdict per parameter.
+   * Writable, so that src/ros/parameterGate.ts can put the node's own validation in front of rclnodejs' checks.
+   */
+  setParameters: (parameters: H['parameter'][]) => RclSetParametersResult[];
+  setParametersAtomically: (parameters: H['parameter'][]) => RclSetParametersResult;
   addOnSetParametersCallback: (callback: (parameters: H['parameter'][]) => RclSetParametersResult) => void;
   addPostSetParametersCallback: (callback: (parameters: H['parameter'][]) => void) => void;
 }

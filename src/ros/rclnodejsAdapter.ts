@@ -28,7 +28,8 @@ export interface LoadRclnodejsOptions {
 function installHint(): string {
   return (
     `source /opt/ros/humble/setup.bash (and the edgenext overlay's install/setup.bash), then run ` +
-    `"npm install --no-save --omit=dev rclnodejs@${RCLNODEJS_VERSION}" in the edgenext app folder (install/edgenext/lib/edgenext_app, see docs/ros.md)`
+    `"npm_config_yes=true npm install --no-save --save-optional --omit=dev rclnodejs@${RCLNODEJS_VERSION}" in the ` +
+    `edgenext app folder (install/edgenext/lib/edgenext_app, see docs/ros.md step 5)`
   );
 }
 
@@ -47,7 +48,7 @@ function versionAtLeast(version: string, minimum: readonly number[]): boolean {
 
 /**
  * Checks what rclnodejs needs before importing it: importing without a sourced ROS silently falls through to a
- * 5-minute node-gyp rebuild (docs/ros2-integration.md §1.1), so refuse early with one clear line instead.
+ * 5-minute node-gyp rebuild (../shared/docs/ros2-integration.md §1.1), so refuse early with one clear line instead.
  * Throws EdgenextError backend_unavailable naming what is missing.
  */
 export function checkRosEnvironment(env: NodeJS.ProcessEnv, nodeVersion: string): void {

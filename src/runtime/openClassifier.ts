@@ -1,18 +1,25 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { OnnxBackend } from '../backends/onnx/OnnxBackend';
 import { BpuBackend, openBpuBackend } from '../backends/bpu';
 import type { InferenceBackend } from '../core/backend';
 import type { ClassScore } from '../core/classification';
 import { errorMessage } from '../core/errors';
 import type { ImageInput } from '../core/image';
-import type { InputFormat, ModelInput, PreprocessSpec, ResizePolicy, ResizeSpec } from '../core/preprocessing';
+import {
+  withResizePolicy,
+  type InputFormat,
+  type ModelInput,
+  type PreprocessSpec,
+  type ResizePolicy,
+  type ResizeSpec,
+} from '../core/preprocessing';
 import { softmax, topK } from '../core/postprocess';
 import { ensureSyntheticModel, inspectOnnxModel, isEdgeNeXtVariant, METADATA_KEYS } from '../graph';
 import { preprocessImage, preprocessRaw } from '../image';
 import { loadLabels } from '../model/labels';
 import { loadModelCatalog, type ModelCatalog } from '../model/modelCatalog';
 import { resolveModel, type BackendChoice, type ResolvedModel } from '../model/resolveModel';
+import { sha256File } from '../model/sha256File';
 
 export interface ClassifierOptions {
   /** Catalogue name/alias, `synthetic:<name>[:seed]`, or a file path. Default: the synthetic default model. */
@@ -34,6 +41,8 @@ export interface ClassifierOptions {
   readonly maxBatch?: number;
   readonly bpuPriority?: number;
   readonly bpuCoreMask?: number;
+  /** BPU: how long one task may run before it counts as hung and fails (default: the backend's, 5000 ms). */
+  readonly bpuTaskTimeoutMs?: number;
   /** Overrides the catalogue's resize policy. */
   readonly resize?: ResizePolicy;
   /** Skips the warm-up inference (tools that only inspect). Default false. */
@@ -82,12 +91,6 @@ export const SYNTHETIC_WEIGHTS_NOTE = 'SYNTHETIC WEIGHTS (no pretrained weights 
 export const BPU_EMULATOR_NOTE =
   "BPU EMULATOR (scores follow the emulator's test function of the mean luma, not a network)";
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 async function modelFileOf(resolved: ResolvedModel, options: ClassifierOptions): Promise<string> {
   if (resolved.source.kind === 'file') return resolved.source.path;
   const { variant, seed } = resolved.source;
@@ -129,6 +132,7 @@ async function openBackend(
       ...(options.maxInflight !== undefined ? { maxInflight: options.maxInflight } : {}),
       ...(options.bpuPriority !== undefined ? { priority: options.bpuPriority } : {}),
       ...(options.bpuCoreMask !== undefined ? { bpuCoreMask: options.bpuCoreMask } : {}),
+      ...(options.bpuTaskTimeoutMs !== undefined ? { waitTimeoutMs: options.bpuTaskTimeoutMs } : {}),
     });
   }
   return OnnxBackend.open({
@@ -193,7 +197,7 @@ export async function openClassifier(options: ClassifierOptions = {}): Promise<C
     const mean = entry.onnx?.mean ?? ([0.485, 0.456, 0.406] as const);
     const std = entry.onnx?.std ?? ([0.229, 0.224, 0.225] as const);
     const resize: ResizeSpec =
-      options.resize !== undefined ? { ...entry.resize, policy: options.resize } : entry.resize;
+      options.resize !== undefined ? withResizePolicy(entry.resize, options.resize) : entry.resize;
     const preprocessSpec: PreprocessSpec = {
       width: backend.info.inputWidth,
       height: backend.info.inputHeight,

@@ -142,7 +142,7 @@ describe('reader errors on damaged files', () => {
     const file = await damagedCopy('cut2.mcap', (b) => b.subarray(0, 600));
     const reader = await openBag(file);
     expect(reader.warnings.join('\n')).toMatch(
-      /cut2\.mcap: truncated: the last \d+ bytes are an incomplete record; 0 complete messages/,
+      /cut2\.mcap: truncated at byte \d+: the last \d+ bytes are an incomplete record; 0 complete messages/,
     );
     expect(reader.messageCount).toBe(0);
     await reader.close();

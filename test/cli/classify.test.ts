@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runClassify, type ClassifyCommandOptions } from '../../src/cli/commands/classify';
-import { encodeCompressed } from '../../src/image';
 import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
+import { writeGrayPng } from '../support/grayPng';
 import { FIXTURE_IMAGES } from '../support/paths';
 
 const modelDir = mkdtempSync(path.join(tmpdir(), 'edgenext-classify-'));
@@ -64,18 +64,7 @@ describe('edgenext classify', () => {
   it('runs on the BPU backend through the runtime library it is given', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'edgenext-gray-'));
     const gray = path.join(dir, 'gray128.png');
-    const png = await encodeCompressed(
-      {
-        kind: 'raw',
-        width: 320,
-        height: 240,
-        encoding: 'rgb8',
-        step: 960,
-        data: new Uint8Array(320 * 240 * 3).fill(128),
-      },
-      'png',
-    );
-    writeFileSync(gray, png.data);
+    await writeGrayPng(gray);
     const { code, stdout, stderr } = await run([gray], {
       backend: 'bpu',
       model: EXAMPLE_MODEL,

@@ -2,9 +2,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { EdgenextError } from '../../src/core/errors';
-import { downloadFile, downloadModel, planModelDownloads } from '../../src/model/downloadModel';
+import { createHash } from 'node:crypto';
+import { downloadFile, downloadModel, partialDownloadPath, planModelDownloads } from '../../src/model/downloadModel';
 import { findModelEntry, loadModelCatalog, type ModelEntry } from '../../src/model/modelCatalog';
 import { bodyFor, closedPort, FILE_BYTES, startLocalServer, type LocalServer } from './localServer';
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
 
 async function failure(promise: Promise<unknown>): Promise<EdgenextError> {
   try {
@@ -41,6 +46,8 @@ describe('downloadFile against a local HTTP server', () => {
       url: `${server.origin}/ok/model.onnx`,
       bytes: FILE_BYTES,
       skipped: false,
+      sha256: sha256Of(bodyFor('model.onnx', FILE_BYTES)),
+      resumedBytes: 0,
     });
     expect(readFileSync(destination).equals(bodyFor('model.onnx', FILE_BYTES))).toBe(true);
     expect(progress[0]).toEqual([0, FILE_BYTES]);
@@ -67,7 +74,14 @@ describe('downloadFile against a local HTTP server', () => {
     const destination = path.join(dir, 'm.onnx');
     writeFileSync(destination, 'old');
     const kept = await downloadFile({ url: `${server.origin}/ok/m.onnx`, destination });
-    expect(kept).toEqual({ path: destination, url: `${server.origin}/ok/m.onnx`, bytes: 3, skipped: true });
+    expect(kept).toEqual({
+      path: destination,
+      url: `${server.origin}/ok/m.onnx`,
+      bytes: 3,
+      skipped: true,
+      sha256: sha256Of(Buffer.from('old')),
+      resumedBytes: 0,
+    });
     expect(readFileSync(destination, 'utf8')).toBe('old');
     const replaced = await downloadFile({ url: `${server.origin}/ok/m.onnx`, destination, force: true });
     expect(replaced.skipped).toBe(false);
@@ -82,16 +96,78 @@ describe('downloadFile against a local HTTP server', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('reports a connection dropped mid-body with the bytes received, and removes the temporary file', async () => {
+  it('reports a connection dropped mid-body with the bytes received, and keeps them for a resume', async () => {
     const url = `${server.origin}/drop/x.onnx`;
     const error = await failure(downloadFile({ url, destination: path.join(dir, 'x.onnx') }));
     expect(error.code).toBe('download_failed');
     expect(error.message).toMatch(
-      new RegExp(`^cannot download ${url.replace(/\./g, '\\.')}: interrupted after \\d+ bytes of ${FILE_BYTES}`),
+      new RegExp(
+        `^cannot download ${url.replace(/\./g, '\\.')}: interrupted after \\d+ bytes of ${FILE_BYTES} \\(.*\\); run it again to resume$`,
+      ),
     );
     const got = Number(/after (\d+) bytes/.exec(error.message)?.[1]);
     expect(got).toBeLessThan(FILE_BYTES);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['.x.onnx.part']);
+    expect(readFileSync(path.join(dir, '.x.onnx.part')).equals(bodyFor('x.onnx', FILE_BYTES).subarray(0, got))).toBe(
+      true,
+    );
+  });
+
+  it('resumes an interrupted download with a Range request and saves the whole file', async () => {
+    const destination = path.join(dir, 'x.onnx');
+    const error = await failure(downloadFile({ url: `${server.origin}/drop/x.onnx`, destination }));
+    const got = Number(/after (\d+) bytes/.exec(error.message)?.[1]);
+    expect(got).toBeGreaterThan(0);
+    const progress: number[] = [];
+    const result = await downloadFile({
+      url: `${server.origin}/ok/x.onnx`,
+      destination,
+      sha256: sha256Of(bodyFor('x.onnx', FILE_BYTES)),
+      onProgress: (received) => progress.push(received),
+    });
+    expect(server.ranges[server.ranges.length - 1]).toBe(`bytes=${got}-`);
+    expect(result).toMatchObject({ bytes: FILE_BYTES, resumedBytes: got, skipped: false });
+    expect(progress[0]).toBe(got);
+    expect(readFileSync(destination).equals(bodyFor('x.onnx', FILE_BYTES))).toBe(true);
+    expect(readdirSync(dir)).toEqual(['x.onnx']);
+  });
+
+  it('starts over when the server ignores Range, or cannot continue the kept bytes (416)', async () => {
+    const destination = path.join(dir, 'y.onnx');
+    writeFileSync(partialDownloadPath(destination), bodyFor('y.onnx', FILE_BYTES).subarray(0, 1000));
+    const ignored = await downloadFile({ url: `${server.origin}/norange/y.onnx`, destination });
+    expect(server.ranges[server.ranges.length - 1]).toBe('bytes=1000-');
+    expect(ignored).toMatchObject({ bytes: FILE_BYTES, resumedBytes: 0 });
+    expect(readFileSync(destination).equals(bodyFor('y.onnx', FILE_BYTES))).toBe(true);
+
+    const other = path.join(dir, 'z.onnx');
+    writeFileSync(partialDownloadPath(other), Buffer.alloc(FILE_BYTES + 10, 7));
+    const restarted = await downloadFile({ url: `${server.origin}/ok/z.onnx`, destination: other });
+    expect(server.ranges.slice(-2)).toEqual([`bytes=${FILE_BYTES + 10}-`, undefined]);
+    expect(restarted).toMatchObject({ bytes: FILE_BYTES, resumedBytes: 0 });
+    expect(readFileSync(other).equals(bodyFor('z.onnx', FILE_BYTES))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['y.onnx', 'z.onnx']);
+  });
+
+  it('discards a download whose sha256 differs from the pinned one, naming both, and keeps the old file', async () => {
+    const destination = path.join(dir, 'm.onnx');
+    writeFileSync(destination, 'previous');
+    const pinned = 'ab'.repeat(32);
+    const url = `${server.origin}/ok/m.onnx`;
+    const error = await failure(downloadFile({ url, destination, force: true, sha256: pinned }));
+    expect(error.message).toBe(
+      `cannot download ${url}: sha256 mismatch: the catalogue pins ${pinned}, the downloaded file has ` +
+        `${sha256Of(bodyFor('m.onnx', FILE_BYTES))}; it was discarded and ${destination} was not changed`,
+    );
+    expect(readFileSync(destination, 'utf8')).toBe('previous');
+    expect(readdirSync(dir)).toEqual(['m.onnx']);
+
+    // Without --force the present file is checked, reported, and left alone.
+    const kept = await failure(downloadFile({ url, destination, sha256: pinned }));
+    expect(kept.message).toBe(
+      `${destination} is present but its sha256 is ${sha256Of(Buffer.from('previous'))}, and the catalogue pins ${pinned}; it was left as it is (--force downloads it again)`,
+    );
+    expect(readFileSync(destination, 'utf8')).toBe('previous');
   });
 
   it('does not replace an existing file when a forced download fails', async () => {
@@ -99,7 +175,7 @@ describe('downloadFile against a local HTTP server', () => {
     writeFileSync(destination, 'previous');
     await failure(downloadFile({ url: `${server.origin}/drop/x.onnx`, destination, force: true }));
     expect(readFileSync(destination, 'utf8')).toBe('previous');
-    expect(readdirSync(dir)).toEqual(['x.onnx']);
+    expect(readdirSync(dir).sort()).toEqual(['.x.onnx.part', 'x.onnx']);
   });
 
   it('refuses an empty body', async () => {
@@ -118,11 +194,12 @@ describe('downloadFile against a local HTTP server', () => {
 
   it('gives up on a server that stops sending, after the stall timeout', async () => {
     const url = `${server.origin}/stall/s.onnx`;
-    const error = await failure(downloadFile({ url, destination: path.join(dir, 's.onnx'), stallTimeoutMs: 150 }));
+    // 1 s: the response headers must arrive within the stall timeout even on a loaded CI machine.
+    const error = await failure(downloadFile({ url, destination: path.join(dir, 's.onnx'), stallTimeoutMs: 1000 }));
     expect(error.message).toBe(
-      `cannot download ${url}: interrupted after 100 bytes of ${FILE_BYTES} (no data for 150 ms)`,
+      `cannot download ${url}: interrupted after 100 bytes of ${FILE_BYTES} (no data for 1000 ms); run it again to resume`,
     );
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['.s.onnx.part']);
   });
 
   it('says the connection was refused when nothing listens (no network)', async () => {

@@ -18,6 +18,8 @@ export interface LocalServer {
   readonly origin: string;
   /** Paths requested so far. */
   readonly requests: string[];
+  /** The Range header of each request, in the same order (undefined when none was sent). */
+  readonly ranges: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -26,7 +28,8 @@ export const FILE_BYTES = 300_000;
 
 /**
  * A local HTTP server on an ephemeral port of 127.0.0.1:
- * - `/ok/<name>`: FILE_BYTES of bodyFor(name) with Content-Length, in 3 writes;
+ * - `/ok/<name>`: FILE_BYTES of bodyFor(name) with Content-Length, in 3 writes; honours `Range: bytes=N-` (206);
+ * - `/norange/<name>`: as `/ok/` but ignores Range (always 200 with the whole body);
  * - `/chunked/<name>`: the same body without Content-Length (chunked encoding);
  * - `/missing/<name>`: 404;
  * - `/drop/<name>`: announces FILE_BYTES, sends a third of them, then destroys the socket;
@@ -36,15 +39,34 @@ export const FILE_BYTES = 300_000;
  */
 export async function startLocalServer(): Promise<LocalServer> {
   const requests: string[] = [];
+  const ranges: (string | undefined)[] = [];
   const stalled: ServerResponse[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     requests.push(url);
+    ranges.push(req.headers.range);
     const [, route = '', name = ''] = url.split('/');
     const body = bodyFor(decodeURIComponent(name), FILE_BYTES);
     const third = Math.floor(FILE_BYTES / 3);
+    const rangeStart = route === 'ok' ? /^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] : undefined;
+    if (rangeStart !== undefined) {
+      const start = Number(rangeStart);
+      if (start >= FILE_BYTES) {
+        res.writeHead(416, { 'content-range': `bytes */${FILE_BYTES}` });
+        res.end();
+        return;
+      }
+      res.writeHead(206, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(FILE_BYTES - start),
+        'content-range': `bytes ${start}-${FILE_BYTES - 1}/${FILE_BYTES}`,
+      });
+      res.end(body.subarray(start));
+      return;
+    }
     switch (route) {
       case 'ok':
+      case 'norange':
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(FILE_BYTES) });
         res.write(body.subarray(0, third));
         res.write(body.subarray(third, 2 * third));
@@ -83,6 +105,7 @@ export async function startLocalServer(): Promise<LocalServer> {
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
+    ranges,
     close: () =>
       new Promise((resolve) => {
         for (const res of stalled) res.socket?.destroy();

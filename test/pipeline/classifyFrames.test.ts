@@ -32,6 +32,26 @@ describe('classifyFrames', () => {
     expect(out).toEqual(ids.map((id) => `bag/${id}`));
   });
 
+  it('carries each frame payload, the same object, to its result, even with identical headers and drops', async () => {
+    interface BagRef {
+      readonly logTimeNs: bigint;
+      readonly topic: string;
+    }
+    const refs: BagRef[] = [0n, 1n, 2n, 3n, 4n].map((logTimeNs) => ({ logTimeNs, topic: '/cam' }));
+    // Same stamp and frame_id for all: only the payload tells the frames apart. Frame 2 fails to preprocess.
+    const frames = from(
+      refs.map((payload, k): Frame<BagRef> => ({
+        ...frameAt('same', 1000, { marker: k === 2 ? MARK.decodeError : MARK.ok }),
+        payload,
+      })),
+    );
+    const results = await firstValueFrom(
+      frames.pipe(classifyFrames<BagRef>({ options: { queuePolicy: 'drop_newest', queueDepth: 8 }, deps }), toArray()),
+    );
+    expect(results.map((r) => r.payload)).toEqual([refs[0], refs[1], refs[3], refs[4]]);
+    results.forEach((r, i) => expect(r.payload).toBe([refs[0], refs[1], refs[3], refs[4]][i]));
+  });
+
   it('passes an input error on after cancelling the work', async () => {
     const frames = concat(
       from([frameAt('a', 0)]),

@@ -1,4 +1,4 @@
-import { Observable, timer, type SchedulerLike } from 'rxjs';
+import { map, Observable, timer, type SchedulerLike } from 'rxjs';
 import type { ClassScore } from '../../src/core/classification';
 import { EdgenextError, ErrorCodes } from '../../src/core/errors';
 import type { ImageInput } from '../../src/core/image';
@@ -71,5 +71,29 @@ export class VirtualBackend implements PipelineBackend {
         inner.unsubscribe();
       };
     });
+  }
+}
+
+/**
+ * A one-core device on virtual time: calls in flight wait for it in order, each runs `taskMs` once it starts.
+ * Records when each call was submitted.
+ */
+export class SerialVirtualBackend implements PipelineBackend {
+  readonly maxBatch = 1;
+  readonly deviceParallelism = 1;
+  readonly calls: { atMs: number; size: number }[] = [];
+  #freeAtMs = 0;
+
+  constructor(
+    readonly scheduler: SchedulerLike,
+    readonly taskMs = 10,
+  ) {}
+
+  infer(inputs: readonly ModelInput[]): Observable<Float32Array[]> {
+    const now = this.scheduler.now();
+    this.calls.push({ atMs: now, size: inputs.length });
+    this.#freeAtMs = Math.max(now, this.#freeAtMs) + this.taskMs;
+    const doneMs = this.#freeAtMs;
+    return timer(doneMs - now, this.scheduler).pipe(map(() => inputs.map(() => Float32Array.of(0.9, 0.1))));
   }
 }

@@ -65,8 +65,8 @@ describe.each<[string, Partial<PipelineOptions>]>([
     await pipeline.shutdown({ timeoutMs: 200 });
 
     expect(violations).toEqual([]);
-    // latest: 4 one-frame buffers + 1 prefetched + 2 in flight; drop_oldest 3: 4 x 3 + 1 + 2.
-    const bound = options.queuePolicy === 'latest' ? 7 : 15;
+    // latest: 4 one-frame buffers + 2 in flight; drop_oldest 3: 4 x 3 + 2 (nothing is preprocessed ahead).
+    const bound = options.queuePolicy === 'latest' ? 6 : 14;
     expect(stats.bufferBound).toBe(bound);
     expect(stats.maxBufferedFrames).toBeLessThanOrEqual(bound);
     expect(stats.maxBufferedFrames).toBeGreaterThanOrEqual(bound - 1); // the overload really filled the buffers

@@ -1,8 +1,13 @@
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { RunHelpers } from 'rxjs/internal/testing/TestScheduler';
-import { createPipeline, type ClassificationPipeline, type Frame, type PipelineOptions } from '../../src/pipeline';
-import { fakePostprocess, fakePreprocess, frameAt, MARK, VirtualBackend } from './fakes';
+import {
+  createPipeline,
+  type ClassificationPipeline,
+  type Frame,
+  type PipelineDeps,
+  type PipelineOptions,
+} from '../../src/pipeline';
+import { fakePostprocess, fakePreprocess, frameAt, MARK, SerialVirtualBackend, VirtualBackend } from './fakes';
 
 interface Rig {
   pipeline: ClassificationPipeline;
@@ -14,18 +19,25 @@ interface Rig {
   ids: Observable<string>;
 }
 
+type RunHelpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
+
 interface Env extends RunHelpers {
   ts: TestScheduler;
-  rig(options: Partial<PipelineOptions>, backend?: VirtualBackend): Rig;
+  rig(options: Partial<PipelineOptions>, backend?: VirtualBackend, deps?: Pick<PipelineDeps, 'ageClock'>): Rig;
 }
 
 /** Runs `body` on virtual time with a pipeline factory wired to the running TestScheduler. */
 function virtual(body: (env: Env) => void): void {
   const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   ts.run((helpers) => {
-    const rig = (options: Partial<PipelineOptions>, backend = new VirtualBackend(ts)): Rig => {
+    const rig = (
+      options: Partial<PipelineOptions>,
+      backend = new VirtualBackend(ts),
+      deps: Pick<PipelineDeps, 'ageClock'> = {},
+    ): Rig => {
       const warnings: string[] = [];
       const pipeline = createPipeline(options, {
+        ...deps,
         backend,
         preprocess: fakePreprocess,
         postprocess: fakePostprocess,
@@ -63,12 +75,13 @@ describe('queue policies (backend: 10 ms per call, one call in flight)', () => {
     virtual(({ rig, expectObservable, flush }) => {
       const r = rig({ queuePolicy: 'latest', maxInflight: 1 });
       r.pipeline.addSource('cam', r.source(input));
-      // a goes out at once, b is preprocessed ahead (prefetch), e replaced c, then d, in the one-frame buffer.
-      expectObservable(r.ids).toBe('10ms a 9ms b 9ms e', self('abe'));
+      // a goes out at once; b, c, d replaced each other in the one-frame buffer, then e: the newest when the call frees.
+      expectObservable(r.ids).toBe('10ms a 9ms e', self('ae'));
       flush();
       const s = r.pipeline.stats().sources[0];
-      expect(s).toMatchObject({ received: 5, published: 3, droppedTotal: 2, queueDepth: 0, inflight: 0 });
-      expect(s?.dropped.queue_full).toBe(2);
+      expect(s).toMatchObject({ received: 5, published: 2, droppedTotal: 3, queueDepth: 0, inflight: 0 });
+      expect(s?.dropped.queue_full).toBe(3);
+      expect(r.backend.calls.map((c) => c.atMs)).toEqual([0, 10]);
     });
   });
 
@@ -76,9 +89,10 @@ describe('queue policies (backend: 10 ms per call, one call in flight)', () => {
     virtual(({ rig, expectObservable, flush }) => {
       const r = rig({ queuePolicy: 'drop_oldest', queueDepth: 2, maxInflight: 1 });
       r.pipeline.addSource('cam', r.source(input));
-      expectObservable(r.ids).toBe('10ms a 9ms b 9ms d 9ms e', self('abde'));
+      // b and c were evicted by d and e while a ran.
+      expectObservable(r.ids).toBe('10ms a 9ms d 9ms e', self('ade'));
       flush();
-      expect(r.pipeline.stats().sources[0]?.dropped).toMatchObject({ queue_full: 1 });
+      expect(r.pipeline.stats().sources[0]?.dropped).toMatchObject({ queue_full: 2 });
       expectInvariant(r.pipeline);
     });
   });
@@ -87,14 +101,15 @@ describe('queue policies (backend: 10 ms per call, one call in flight)', () => {
     virtual(({ rig, expectObservable, flush }) => {
       const r = rig({ queuePolicy: 'drop_newest', queueDepth: 2, maxInflight: 1 });
       r.pipeline.addSource('cam', r.source(input));
-      expectObservable(r.ids).toBe('10ms a 9ms b 9ms c 9ms d', self('abcd'));
+      // b and c filled the buffer while a ran; d and e were refused.
+      expectObservable(r.ids).toBe('10ms a 9ms b 9ms c', self('abc'));
       flush();
-      expect(r.pipeline.stats().sources[0]?.dropped).toMatchObject({ queue_full: 1 });
+      expect(r.pipeline.stats().sources[0]?.dropped).toMatchObject({ queue_full: 2 });
       expectInvariant(r.pipeline);
     });
   });
 
-  it('counts the buffer at every instant: never more than depth + prefetch + in flight', () => {
+  it('counts the buffer at every instant: never more than depth + in flight', () => {
     virtual(({ rig, flush, cold }) => {
       const r = rig({ queuePolicy: 'drop_oldest', queueDepth: 3, maxInflight: 2 });
       r.pipeline.addSource('a', r.source('abcdefghijklmnopqrstuvwxyz'));
@@ -104,7 +119,7 @@ describe('queue policies (backend: 10 ms per call, one call in flight)', () => {
       r.pipeline.results.subscribe(() => snapshots.push(r.pipeline.stats().bufferedFrames));
       flush();
       const stats = r.pipeline.stats();
-      expect(stats.bufferBound).toBe(3 + 3 + 1 + 2);
+      expect(stats.bufferBound).toBe(3 + 3 + 2);
       expect(stats.maxBufferedFrames).toBe(stats.bufferBound);
       expect(Math.max(...snapshots)).toBeLessThanOrEqual(stats.bufferBound);
       expectInvariant(r.pipeline);
@@ -117,7 +132,7 @@ describe('maximum age', () => {
     virtual(({ rig, expectObservable, flush }) => {
       const r = rig({ queuePolicy: 'drop_oldest', queueDepth: 3, maxInflight: 1, maxAgeMs: 15 });
       r.pipeline.addSource('cam', r.source('abcd'));
-      // a: sent at 0. b: prefetched, sent at 10 (age 9). c and d are 18 and 17 ms old at 20: dropped unsent.
+      // a: sent at 0. b: taken when the call freed at 10 (age 9). c and d are 18 and 17 ms old at 20: dropped unsent.
       expectObservable(r.ids).toBe('10ms a 9ms b', self('ab'));
       flush();
       expect(r.pipeline.stats().sources[0]).toMatchObject({ published: 2, dropped: { stale: 2 } });
@@ -142,6 +157,42 @@ describe('maximum age', () => {
   });
 });
 
+describe('clock domains', () => {
+  it('measures stamp ages on the age clock (sim time) and every duration on the monotonic clock', () => {
+    virtual(({ ts, rig, cold, expectObservable, flush }) => {
+      // Sim time runs twice as fast as the monotonic (virtual) clock and starts elsewhere; stamps are in sim time.
+      const simNow = (): number => 5000 + 2 * ts.now();
+      const r = rig({ queuePolicy: 'drop_newest', queueDepth: 4, maxInflight: 1, maxAgeMs: 25 }, undefined, {
+        ageClock: simNow,
+      });
+      r.pipeline.addSource(
+        'cam',
+        cold('abcd').pipe(map((id) => ({ ...frameAt(id, simNow()), receiveTimeMs: ts.now() }))),
+      );
+      // b is taken at 10: sim age 5020 - 5002 = 18. c and d at 20: sim ages 36 and 34 > 25 (monotonic ages 18 and 17).
+      expectObservable(r.ids).toBe('10ms a 9ms b', self('ab'));
+      flush();
+      const s = r.pipeline.stats().sources[0];
+      expect(s).toMatchObject({ published: 2, dropped: { stale: 2 } });
+      // Ages in sim ms (a: 5020 - 5000, b: 5040 - 5002); the inference time in monotonic ms.
+      expect(s?.latencyMs.total).toMatchObject({ p50: 20, p99: 38, count: 2 });
+      expect(s?.latencyMs.inference).toMatchObject({ p50: 10, p99: 10 });
+      expect(s?.latencyMs.queue).toMatchObject({ p50: 0, p99: 9 });
+    });
+  });
+
+  it('defaults the age clock to the clock', () => {
+    virtual(({ ts, rig, cold, expectObservable, flush }) => {
+      const r = rig({ queuePolicy: 'drop_newest', queueDepth: 4, maxInflight: 1, maxAgeMs: 25 });
+      r.pipeline.addSource('cam', cold('abcd').pipe(map((id) => frameAt(id, ts.now()))));
+      // The same frames on one clock: c is 18 ms old when taken at 20; only d (27 ms at 30) is stale.
+      expectObservable(r.ids).toBe('10ms a 9ms b 9ms c', self('abc'));
+      flush();
+      expect(r.pipeline.stats().sources[0]).toMatchObject({ published: 3, dropped: { stale: 1 } });
+    });
+  });
+});
+
 describe('micro-batching (batching backend, one call in flight)', () => {
   it('sends a batch as soon as it is full', () => {
     virtual(({ ts, rig, expectObservable, flush }) => {
@@ -152,7 +203,7 @@ describe('micro-batching (batching backend, one call in flight)', () => {
       r.pipeline.addSource('cam', r.source('(abcdef)'));
       expectObservable(r.ids).toBe('10ms (abcd) 4ms (ef)', self('abcdef'));
       flush();
-      // e and f were the prefetched partial batch: sent when the call slot freed at 10 because its wait was over.
+      // e and f waited in the buffer: sent as a partial batch when the slot freed at 10, their wait being over.
       expect(r.backend.calls).toEqual([
         { atMs: 0, size: 4 },
         { atMs: 10, size: 2 },
@@ -198,6 +249,35 @@ describe('micro-batching (batching backend, one call in flight)', () => {
   });
 });
 
+describe('just-in-time submission to a one-core device', () => {
+  it('starts the second call only when the running task is about to end, with the newest frame', () => {
+    virtual(({ ts, rig, expectObservable, flush }) => {
+      const backend = new SerialVirtualBackend(ts, 10);
+      const r = rig({ queuePolicy: 'latest', maxInflight: 2 }, backend as unknown as VirtualBackend);
+      r.pipeline.addSource('cam', r.source('abcdefghijklmnopqrstuvwxyz')); // a frame every 1 ms, 0..25
+      // The first two calls go at once (no task time known yet). From then on the next call goes 1 ms before the
+      // running task ends (19, 29), with the newest frame (t, z), and waits at most that 1 ms on the device.
+      expectObservable(r.ids).toBe('10ms a 9ms b 9ms t 9ms z', self('abtz'));
+      flush();
+      expect(backend.calls.map((c) => c.atMs)).toEqual([0, 1, 19, 29]);
+      expect(r.pipeline.stats().sources[0]).toMatchObject({ published: 4, dropped: { queue_full: 22 } });
+    });
+  });
+
+  it('without a device parallelism, fills every call slot as soon as it frees', () => {
+    virtual(({ ts, rig, expectObservable, flush }) => {
+      const backend = new SerialVirtualBackend(ts, 10);
+      const unknownDevice = { maxBatch: 1, infer: backend.infer.bind(backend) };
+      const r = rig({ queuePolicy: 'latest', maxInflight: 2 }, unknownDevice as unknown as VirtualBackend);
+      r.pipeline.addSource('cam', r.source('abcdefghijklmnopqrstuvwxyz'));
+      // k is taken at 10 and waits 10 ms on the device behind b: its result is 20 ms old, t's above 11 ms.
+      expectObservable(r.ids).toBe('10ms a 9ms b 9ms k 9ms u 9ms z', self('abkuz'));
+      flush();
+      expect(backend.calls.map((c) => c.atMs)).toEqual([0, 1, 10, 20, 30]);
+    });
+  });
+});
+
 describe('in-flight limit', () => {
   it.each([1, 2, 3])('never runs more than maxInflight=%i calls at once', (maxInflight) => {
     virtual(({ rig, flush }) => {
@@ -226,8 +306,8 @@ describe('fairness', () => {
       flush();
       const slow = r.pipeline.stats().sources.find((s) => s.name === 'slow');
       expect(slow).toMatchObject({ received: 4, published: 4, droppedTotal: 0 });
-      // Each slow frame waits at most for the fast frame already in flight and one prefetched.
-      expect(slow?.latencyMs.total.p99).toBeLessThanOrEqual(30);
+      // Each slow frame waits at most for the fast frame already in flight.
+      expect(slow?.latencyMs.total.p99).toBeLessThanOrEqual(20);
       // Between two slow results there are at most one in-flight and one round-robin fast result.
       expect(order.join(',')).not.toMatch(/(fast,){3}slow/);
     });
@@ -241,8 +321,8 @@ describe('fairness', () => {
       const ids: string[] = [];
       r.pipeline.results.subscribe((c) => ids.push(c.header.frameId));
       flush();
-      // x's a arrives first and b is prefetched before y exists; from then on the sources take turns.
-      expect(ids.join('')).toBe('abAcBdCD');
+      // x's a goes at once, before y exists; from then on the sources take turns.
+      expect(ids.join('')).toBe('aAbBcCdD');
     });
   });
 });
@@ -351,7 +431,7 @@ describe('completion', () => {
       ts.schedule(() => void r.pipeline.shutdown({ timeoutMs: 50 }), 5);
       expectObservable(r.ids).toBe('10ms (a|)', self('a'));
       flush();
-      // b was prefetched and c queued: both dropped at shutdown, unsent.
+      // b and c were queued: both dropped at shutdown, unsent.
       expect(r.pipeline.stats().sources[0]).toMatchObject({
         published: 1,
         dropped: { shutdown: 2 },
@@ -400,12 +480,12 @@ describe('completion', () => {
       const r = rig({ queuePolicy: 'drop_newest', queueDepth: 4, maxInflight: 1 });
       r.pipeline.addSource('cam', r.source('abcd'));
       ts.schedule(() => r.pipeline.removeSource('cam'), 5);
-      expectObservable(r.ids).toBe('10ms a 9ms b', self('ab'));
+      expectObservable(r.ids).toBe('10ms a', self('a'));
       flush();
       expect(r.pipeline.stats().sources[0]).toMatchObject({
         received: 4,
-        published: 2,
-        dropped: { source_removed: 2 },
+        published: 1,
+        dropped: { source_removed: 3 },
       });
     });
   });
@@ -420,11 +500,10 @@ describe('runtime option changes', () => {
       const ids: string[] = [];
       r.pipeline.results.subscribe((c) => ids.push(c.header.frameId));
       flush();
-      // a sent at 0, b prefetched; c..f queued. At 1 the depth becomes 2 (c, d dropped) and the batch 2, so e joins
-      // b in the prefetch; b+e go together at 10, then f.
-      expect(ids).toEqual(['a', 'b', 'e', 'f']);
-      expect(r.backend.calls.map((c) => c.size)).toEqual([1, 2, 1]);
-      expect(r.pipeline.stats().sources[0]?.dropped.queue_full).toBe(2);
+      // a sent at 0; b..f queued. At 1 the depth becomes 2 (b, c, d dropped) and the batch 2: e+f go together at 10.
+      expect(ids).toEqual(['a', 'e', 'f']);
+      expect(r.backend.calls.map((c) => c.size)).toEqual([1, 2]);
+      expect(r.pipeline.stats().sources[0]?.dropped.queue_full).toBe(3);
       expect(() => r.pipeline.updateOptions({ queuePolicy: 'fifo' as never })).toThrow(
         "invalid pipeline option queuePolicy: 'fifo' (must be one of latest, drop_oldest, drop_newest)",
       );

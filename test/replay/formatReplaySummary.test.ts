@@ -1,3 +1,4 @@
+import { DEFAULT_PIPELINE_OPTIONS } from '../../src/pipeline';
 import { formatReplaySummary } from '../../src/replay';
 import type { ReplaySummary } from '../../src/replay/types';
 
@@ -10,6 +11,7 @@ function summary(overrides: Partial<ReplaySummary>): ReplaySummary {
       { name: '/imu', type: 'sensor_msgs/msg/Imu', messageCount: 50, replayed: false },
     ],
     perTopic: [],
+    pipeline: DEFAULT_PIPELINE_OPTIONS,
     frames: 10,
     classified: 10,
     dropped: {},
@@ -36,6 +38,7 @@ describe('formatReplaySummary', () => {
       '  skipped  /imu [sensor_msgs/msg/Imu] 50 messages',
       'model: m on onnx',
     ]);
+    expect(lines[4]).toBe('pipeline: latest depth 1, no max age, batch 1 (wait 0 ms), 2 in flight');
     expect(lines).toContain('total: 10 frames, 10 classified, dropped 0');
     expect(lines).toContain('latency: p50 1.3 ms, p95 2.0 ms, p99 3.0 ms, max 4.0 ms');
     expect(lines.some((l) => l.includes('synthetic weights'))).toBe(false);

@@ -38,14 +38,18 @@ function python(args: string[], env: Record<string, string> = {}): string {
 function launch(
   args: Record<string, string> = {},
   share = '/opt/ros/humble/share/edgenext',
-): { nodes: LaunchedNode[]; arguments: Record<string, { default: string }> } {
+): {
+  nodes: LaunchedNode[];
+  arguments: Record<string, { default: string }>;
+  on_shutdown: Array<{ signal: number; node: string | null }>;
+} {
   const out = python(
     [path.join(STUBS, 'run_launch.py'), LAUNCH_FILE, ...Object.entries(args).map(([k, v]) => `${k}:=${v}`)],
     {
       EDGENEXT_TEST_SHARE: share,
     },
   );
-  return JSON.parse(out) as { nodes: LaunchedNode[]; arguments: Record<string, { default: string }> };
+  return JSON.parse(out) as ReturnType<typeof launch>;
 }
 
 /**
@@ -100,6 +104,10 @@ describe('launch/classify.launch.py', () => {
     expect(node?.remappings).toEqual([['image', '/image']]);
     expect(node?.kwargs.additional_env).toEqual({});
     expect(node?.kwargs.output).toBe('screen');
+  });
+
+  it('sends the node SIGINT on any launch shutdown (Humble forwards none when launch runs in a terminal)', () => {
+    expect(launch({ node_name: 'cam_classifier' }).on_shutdown).toEqual([{ signal: 2, node: 'cam_classifier' }]);
   });
 
   it('passes model, backend, topics, namespace, node name and the Cyclone config as launch arguments, never as dict parameters', () => {
@@ -223,7 +231,7 @@ describe('scripts/classify.in (the lib/edgenext/classify wrapper)', () => {
     const result = spawnSync('bash', [configure(app)], { encoding: 'utf8' });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(
-      `edgenext: ${app}/node_modules is missing: run 'npm ci --omit=dev && npm install --no-save --omit=dev rclnodejs@2.2.0' in ${app} with ROS sourced (docs/ros.md)`,
+      `edgenext: ${app}/node_modules is missing: run 'npm ci --omit=dev && npm_config_yes=true npm install --no-save --save-optional --omit=dev rclnodejs@2.2.0' in ${app} with ROS and the overlay sourced (docs/ros.md step 5)`,
     );
   });
 });

@@ -83,6 +83,8 @@ describe('startup', () => {
         '-p',
         'bpu_core_mask:=1',
         '-p',
+        'bpu_task_timeout_ms:=250',
+        '-p',
         'max_inflight:=3',
         '-p',
         'resize:=letterbox',
@@ -100,6 +102,7 @@ describe('startup', () => {
       maxInflight: 3,
       bpuPriority: 7,
       bpuCoreMask: 1,
+      bpuTaskTimeoutMs: 250,
       resize: 'letterbox',
     });
     await h.node.stop();
@@ -286,16 +289,31 @@ describe('installStopSignals', () => {
     proc.emitter.emit(signal);
     proc.emitter.emit('SIGINT');
     await new Promise((resolve) => setImmediate(resolve));
-    // DEBUG
-    for (const handle of (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()) {
-      const t = handle as { constructor: { name: string }; _idleTimeout?: number; _onTimeout?: { toString(): string } };
-      if (t.constructor.name === 'Timeout') console.log('TIMER', t._idleTimeout, String(t._onTimeout).slice(0, 300));
-    }
     expect(stops).toBe(1);
     expect(proc.exits).toEqual([0]);
     expect(lines[0]).toBe(`${signal} received: stopping`);
     remove();
     expect(proc.emitter.listenerCount('SIGINT') + proc.emitter.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('stops and exits 0 when the parent process changes (launch killed or sent SIGTERM), not before', async () => {
+    const proc = { ...fakeProcess(), ppid: 4242 };
+    let stops = 0;
+    const lines: string[] = [];
+    const remove = installStopSignals({
+      process: proc,
+      stop: async () => void stops++,
+      log: (l) => lines.push(l),
+      parentPollMs: 5,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(stops).toBe(0);
+    proc.ppid = 1;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(stops).toBe(1);
+    expect(proc.exits).toEqual([0]);
+    expect(lines).toEqual(['parent process 4242 is gone (now 1): stopping']);
+    remove();
   });
 
   it('exits 1 when stop() does not finish within the grace period', async () => {

@@ -343,9 +343,19 @@ describe('ClassifierNode through the rclnodejs double', () => {
     expect(refusals[0]?.reason).toBe(
       "parameter queue_policy = 'newest' is not one of: 'latest', 'drop_oldest', 'drop_newest'",
     );
-    expect(refusals[1]?.reason).toMatch(/top_k.*out of range/);
-    expect(refusals[2]?.reason).toMatch(/model is read/);
-    expect(refusals[4]?.reason).toMatch(/image_topics is read/);
+    // The project's reasons, not rclnodejs' descriptor texts ("Parameter top_k does not  readonly").
+    expect(refusals[1]?.reason).toBe('parameter top_k = 0 is out of range [1, 100]');
+    expect(refusals[2]?.reason).toBe(
+      'parameter model is read-only while the node runs: restart the node with the new value ' +
+        '(-p model:=<value>, the params file, or the launch argument)',
+    );
+    expect(refusals[3]?.reason).toBe(
+      'parameter score_threshold must be double, got integer (write doubles with a decimal point, e.g. 1.0)',
+    );
+    expect(refusals[4]?.reason).toMatch(/^parameter image_topics is read-only while the node runs/);
+    expect(rosNode.setParameter(new Parameter('score_threshold', 3, 1.5)).reason).toBe(
+      'parameter score_threshold = 1.5 is out of range [0, 1]',
+    );
     expect(harness.node.settings.queuePolicy).toBe('latest');
     expect(harness.node.settings.topK).toBe(3);
 
@@ -355,17 +365,17 @@ describe('ClassifierNode through the rclnodejs double', () => {
       expect(rosNode.setParameter(new Parameter('queue_policy', 4, policy)).successful).toBe(true);
       const before = results.messages.length;
       for (let n = 0; n < 5; n++) cam.publish(imageMsg(reddish, base + n, 'burst'));
-      await results.waitFor(before + 3);
+      await results.waitFor(before + 2);
       // Anything more would arrive within one more inference (80 ms).
       await new Promise((resolve) => setTimeout(resolve, 200));
       return results.messages.slice(before).map((m) => m.header.stamp.sec - 1_700_000_000 - base);
     };
     const dropNewest = await burst('drop_newest', 100);
     const latest = await burst('latest', 200);
-    // Frame 0 is inferring and frame 1 already taken for preprocessing (overlapped with inference); the one-frame
-    // buffer then keeps frame 2 under drop_newest and the newest, frame 4, under latest.
-    expect(dropNewest).toEqual([0, 1, 2]);
-    expect(latest).toEqual([0, 1, 4]);
+    // Frame 0 is inferring; nothing is taken ahead, so the one-frame buffer keeps frame 1 under drop_newest and
+    // the newest, frame 4, under latest.
+    expect(dropNewest).toEqual([0, 1]);
+    expect(latest).toEqual([0, 4]);
     expect(harness.node.settings.queuePolicy).toBe('latest');
   });
 

@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { syntheticInput } from '../../src/graph';
+import { preprocessRaw } from '../../src/image';
 import { BPU_EMULATOR_NOTE, openClassifier, SYNTHETIC_WEIGHTS_NOTE } from '../../src/runtime/openClassifier';
 import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
 import { buildTinyClassifier } from '../support/tinyOnnxClassifier';
@@ -19,6 +20,15 @@ function grayRaw(level: number, width = 224, height = 224) {
     step: width * 3,
     data: new Uint8Array(width * height * 3).fill(level),
   };
+}
+
+/** A 320x256 frame of sharp vertical stripes: resampling filters disagree on it. */
+function stripes() {
+  const width = 320;
+  const height = 256;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) data.fill((i % width) % 6 < 3 ? 230 : 20, i * 3, i * 3 + 3);
+  return { kind: 'raw' as const, width, height, encoding: 'rgb8', step: width * 3, data };
 }
 
 describe('openClassifier on ONNX Runtime', () => {
@@ -70,8 +80,24 @@ describe('openClassifier on ONNX Runtime', () => {
     });
     try {
       expect(classifier.card.modelName).toBe('EdgeNeXt_xx_small_synthetic_seed7');
-      expect(classifier.preprocessSpec.resize).toMatchObject({ policy: 'center_crop', cropPct: 0.9 });
+      // timm's evaluation transform is bicubic; the entry's bilinear belongs to its letterbox.
+      expect(classifier.preprocessSpec.resize).toMatchObject({
+        policy: 'center_crop',
+        cropPct: 0.9,
+        interpolation: 'bicubic',
+      });
+      expect(classifier.card.resize.interpolation).toBe('bicubic');
       expect(classifier.card.warmupLatencyMs).toBe(0);
+      // The tensor is the bicubic one (Pillow's filter), which differs from what bilinear would give.
+      const image = stripes();
+      const input = await classifier.preprocess(image);
+      const bicubic = preprocessRaw(image, classifier.preprocessSpec);
+      const bilinear = preprocessRaw(image, {
+        ...classifier.preprocessSpec,
+        resize: { ...classifier.preprocessSpec.resize, interpolation: 'bilinear' },
+      });
+      expect(input.data).toEqual(bicubic.data);
+      expect(input.data).not.toEqual(bilinear.data);
     } finally {
       await classifier.close();
     }

@@ -43,9 +43,8 @@ export interface BpuBackendOptions {
   /** hbDNNInferCtrlParam.bpuCoreId bit mask: 0 = any core (default), 1 = core 0, 2 = core 1. The X5 has core 0 only. */
   readonly bpuCoreMask?: number;
   /**
-   * Longest wait for one task, in milliseconds, measured from when the backend starts waiting for it
-   * (tasks are waited for in submission order). Default 5000. On expiry that input rejects with
-   * code 'timeout' and the task is released (cancelled).
+   * Longest time one task may take, in milliseconds from its submission (queueing behind the tasks ahead of it
+   * included). Default 5000. On expiry that input rejects with code 'timeout' and the task is released (cancelled).
    */
   readonly waitTimeoutMs?: number;
 }
@@ -72,7 +71,16 @@ interface RunningTask {
   readonly job: Job;
   readonly slot: Slot;
   readonly task: NativePointer;
+  /** Date.now() after which the task counts as hung: submission + waitTimeoutMs. */
+  readonly deadlineMs: number;
 }
+
+/**
+ * A blocking hbDNNWaitTaskDone cannot be interrupted, so a long wait is taken in slices of at most this long: a task
+ * that runs past its deadline, or a close() deadline, is acted on within one slice instead of one whole timeout.
+ */
+const WAIT_SLICE_MS = 100;
+const HB_DNN_TIMEOUT = -6000008;
 
 /** Input geometry read from the model's input tensor properties. */
 interface InputGeometry {
@@ -95,6 +103,8 @@ export class BpuBackend implements InferenceBackend {
   readonly kind = 'bpu';
   readonly maxBatch = 1;
   readonly maxConcurrency: number;
+  /** One BPU core: tasks in flight run one after another (the pipeline times its submissions by this). */
+  readonly deviceParallelism = 1;
   readonly info: BackendModelInfo;
   /** The runtime's hbDNNGetVersion text. */
   readonly runtimeVersion: string;
@@ -279,7 +289,7 @@ export class BpuBackend implements InferenceBackend {
       const slot = this.#freeSlots.pop() as Slot;
       try {
         const task = this.#submit(slot, job.input);
-        this.#running.push({ job, slot, task });
+        this.#running.push({ job, slot, task, deadlineMs: Date.now() + this.#options.waitTimeoutMs });
       } catch (error) {
         this.#freeSlots.push(slot);
         job.reject(error instanceof Error ? error : new Error(String(error)));
@@ -315,11 +325,16 @@ export class BpuBackend implements InferenceBackend {
       return;
     }
     this.#waiting = true;
-    const timeoutMs = this.#closing
-      ? Math.max(1, Math.min(this.#options.waitTimeoutMs, this.#closeDeadline - Date.now()))
-      : this.#options.waitTimeoutMs;
+    const deadline = (): number => (this.#closing ? Math.min(head.deadlineMs, this.#closeDeadline) : head.deadlineMs);
+    const timeoutMs = Math.max(1, Math.min(WAIT_SLICE_MS, deadline() - Date.now()));
     this.#lib.waitTaskDoneAsync(head.task, timeoutMs).then(
-      (status) => this.#finish(status, null),
+      (status) => {
+        if (status === HB_DNN_TIMEOUT && Date.now() < deadline()) {
+          // Only this slice ran out: wait again for the same task.
+          this.#waiting = false;
+          this.#waitNext();
+        } else this.#finish(status, null);
+      },
       (error: unknown) => this.#finish(null, error),
     );
   }
@@ -338,12 +353,12 @@ export class BpuBackend implements InferenceBackend {
         failure = error instanceof Error ? error : new Error(String(error));
       }
     } else if (status !== null) {
-      const closingTimeout = this.#closing && status === -6000008;
+      const closingTimeout = this.#closing && status === HB_DNN_TIMEOUT;
       failure = closingTimeout
         ? new EdgenextError(ErrorCodes.closed, 'BPU backend closed while this frame was still running')
         : runtimeError(lib, 'hbDNNWaitTaskDone', status, `for model '${this.info.modelName}'`);
       // A task that did not finish may still be written by the BPU later: keep its buffers out of use.
-      reusable = status !== -6000008;
+      reusable = status !== HB_DNN_TIMEOUT;
     } else {
       failure = new EdgenextError(ErrorCodes.backendError, `hbDNNWaitTaskDone call failed: ${errorMessage(callError)}`);
       reusable = false;

@@ -4,11 +4,13 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { ClassScore } from '../../core/classification';
 import { errorMessage } from '../../core/errors';
+import type { ImageInput } from '../../core/image';
 import { RESIZE_POLICIES, type ResizePolicy } from '../../core/preprocessing';
-import { isImageFileName } from '../../image';
+import { isImageFileName, readImageFile } from '../../image';
+import { losslessOptions, runPipeline, validatePipelineOptions, type Frame } from '../../pipeline';
 import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
-import { classifyImage } from '../../runtime/classifyImage';
 import { openClassifier, type Classifier, type ClassifierOptions } from '../../runtime/openClassifier';
+import { ResultViews } from '../resultViews';
 import {
   EXIT_FAILURE,
   EXIT_OK,
@@ -29,6 +31,10 @@ export interface ClassifyCommandOptions {
   readonly threads?: string;
   readonly resize?: string;
   readonly modelDir?: string;
+  /** Folder for annotated JPEGs. */
+  readonly annotate?: string;
+  /** Path of the HTML report. */
+  readonly report?: string;
 }
 
 export interface ImageResult {
@@ -63,13 +69,75 @@ export async function collectImages(args: readonly string[]): Promise<{ files: s
   return { files, missing };
 }
 
-/** Classifies one image file; failures come back as the result's error, so one bad file never stops the rest. */
-export async function classifyFile(classifier: Classifier, file: string, k: number): Promise<ImageResult> {
-  try {
-    return { file, ...(await classifyImage(classifier, file, k)) };
-  } catch (error) {
-    return { file, error: errorMessage(error) };
+interface FileRef {
+  readonly index: number;
+  readonly file: string;
+}
+
+/**
+ * Classifies image files through the pipeline (the one the node and replay run), as fast as it takes them.
+ * `onResult` gets one result per file, in the given order; a file that cannot be read or classified comes back
+ * with its error, so one bad file never stops the rest.
+ */
+export async function classifyFiles(
+  classifier: Pick<Classifier, 'backend' | 'preprocess' | 'postprocess'>,
+  files: readonly string[],
+  k: number,
+  onResult: (result: ImageResult) => void,
+): Promise<void> {
+  // Results and errors leave in file order; only the frames in flight wait here.
+  const waiting = new Map<number, ImageResult>();
+  let next = 0;
+  const settle = (index: number, result: ImageResult): void => {
+    waiting.set(index, result);
+    for (let ready = waiting.get(next); ready !== undefined; ready = waiting.get(next)) {
+      waiting.delete(next);
+      next += 1;
+      onResult(ready);
+    }
+  };
+  async function* frames(): AsyncGenerator<Frame<FileRef>> {
+    for (const [index, file] of files.entries()) {
+      let image: ImageInput;
+      try {
+        image = await readImageFile(file);
+      } catch (error) {
+        settle(index, { file, error: errorMessage(error) });
+        continue;
+      }
+      const header = { stamp: { sec: 0, nanosec: 0 }, frameId: path.basename(file) };
+      yield { header, receiveTimeMs: performance.timeOrigin + performance.now(), image, payload: { index, file } };
+    }
   }
+  await runPipeline<FileRef>({
+    options: losslessOptions(validatePipelineOptions({ topK: k, ageReference: 'receive_time' })),
+    deps: {
+      backend: classifier.backend,
+      preprocess: (image) => classifier.preprocess(image),
+      postprocess: (logits, topK) => classifier.postprocess(logits, topK),
+      onDrop: ({ payload, cause, error }) =>
+        settle(payload.index, { file: payload.file, error: error !== undefined ? errorMessage(error) : cause }),
+    },
+    sources: new Map([['files', frames()]]),
+    onResult: ({ payload, topK, timings }) =>
+      settle(payload.index, {
+        file: payload.file,
+        topK,
+        preprocessMs: timings.preprocessMs,
+        inferenceMs: timings.inferenceMs,
+      }),
+  });
+}
+
+/** Classifies one image file (see classifyFiles). */
+export async function classifyFile(
+  classifier: Pick<Classifier, 'backend' | 'preprocess' | 'postprocess'>,
+  file: string,
+  k: number,
+): Promise<ImageResult> {
+  let result: ImageResult = { file, error: 'no result' };
+  await classifyFiles(classifier, [file], k, (r) => (result = r));
+  return result;
 }
 
 function classifierOptions(options: ClassifyCommandOptions): ClassifierOptions {
@@ -138,18 +206,42 @@ export async function runClassify(
     io.stderr(
       `model ${card.modelName} on ${card.backend} (${card.inputWidth}x${card.inputHeight} ${card.inputFormat}, resize ${card.resize.policy})${note}`,
     );
+    let views: ResultViews | undefined;
+    try {
+      if (options.annotate !== undefined || options.report !== undefined)
+        views = await ResultViews.create({
+          ...(options.annotate !== undefined && { annotateDir: options.annotate }),
+          ...(options.report !== undefined && { reportFile: options.report }),
+          title: `edgenext classify: ${files.length + missing.length} inputs`,
+          card,
+        });
+    } catch (error) {
+      io.stderr(`edgenext classify: ${errorMessage(error)}`);
+      return EXIT_FAILURE;
+    }
+    for (const file of missing) await views?.addFile({ file, error: 'file not found' });
 
     const bar =
       io.interactive === true && files.length > 1
         ? new SingleBar({ format: 'classify [{bar}] {value}/{total} {file}', clearOnComplete: true })
         : undefined;
     bar?.start(files.length, 0, { file: '' });
-    for (const file of files) {
-      const result = await classifyFile(classifier, file, k);
-      bar?.increment(1, { file: path.basename(file) });
+    // Annotated files and the report are drawn in file order, after the results they show.
+    let drawing = Promise.resolve();
+    await classifyFiles(classifier, files, k, (result) => {
+      bar?.increment(1, { file: path.basename(result.file) });
       if (result.error !== undefined) {
         failures++;
-        io.stderr(`error: ${file}: ${result.error}`);
+        io.stderr(`error: ${result.file}: ${result.error}`);
+      }
+      if (views !== undefined) {
+        drawing = drawing.then(async () => {
+          const viewProblem = await views.addFile(result);
+          if (viewProblem !== undefined) {
+            failures++;
+            io.stderr(`error: ${result.file}: ${viewProblem}`);
+          }
+        });
       }
       if (options.json === true) {
         io.stdout(
@@ -165,8 +257,11 @@ export async function runClassify(
       } else if (result.error === undefined) {
         for (const line of formatResult(result)) io.stdout(line);
       }
-    }
+    });
+    await drawing;
     bar?.stop();
+    await views?.writeReport([views.latencySection('Latency (preprocess + inference)'), views.errorsSection()]);
+    if (options.report !== undefined) io.stderr(`report: ${options.report}`);
     if (failures > 0) io.stderr(`${failures} of ${plural(files.length + missing.length, 'input')} failed`);
     return failures > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
@@ -193,6 +288,8 @@ export function registerClassifyCommand(program: Command): void {
       '--model-dir <dir>',
       'where downloaded models live (default: $EDGENEXT_MODEL_DIR or ~/.cache/edgenext/models)',
     )
+    .option('--annotate <dir>', 'write each image with its top-k drawn on it as <dir>/<name>.jpg')
+    .option('--report <file>', 'write a self-contained HTML report (thumbnails, top-5 bars, latency)')
     .action(async (inputs: string[], options: ClassifyCommandOptions) => {
       process.exitCode = await runClassify(inputs, options);
     });

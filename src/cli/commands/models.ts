@@ -17,7 +17,10 @@ import {
 import { downloadModel, planModelDownloads, type ModelDownload } from '../../model/downloadModel';
 import { findModelEntry, loadModelCatalog, type ModelCatalog, type ModelEntry } from '../../model/modelCatalog';
 import { defaultModelDir, MODEL_DIR_ENV, type BackendKind } from '../../model/resolveModel';
+import { sha256File } from '../../model/sha256File';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CommandIo } from '../commandIo';
+import { registerCalibDataCommand } from './calibData';
+import { registerQuantConfigCommand } from './quantConfig';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandIo };
 
@@ -199,6 +202,72 @@ function describeFile(download: ModelDownload): string {
   return `${download.backend} ${download.file}`;
 }
 
+/** One line that lets the user pin the hash of a file the catalogue has none for. */
+function unpinnedWarning(catalog: ModelCatalog, download: ModelDownload, sha256: string): string {
+  return (
+    `warning: ${describeFile(download)} has no sha256 pinned in ${catalog.sourcePath}, so it is unverified; ` +
+    `it has sha256 ${sha256} (add "sha256: ${sha256}" to its ${download.backend} entry to pin it)`
+  );
+}
+
+/** `edgenext models verify [name]`: checks the files present in the model folder against the pinned hashes. */
+export async function runModelsVerify(
+  name: string | undefined,
+  options: CatalogCommandOptions = {},
+  io: CommandIo = processIo,
+): Promise<number> {
+  const catalog = loadCatalogFor('verify', options, io);
+  if (catalog === undefined) return EXIT_FAILURE;
+  let entries: readonly ModelEntry[] = catalog.entries;
+  if (name !== undefined) {
+    const entry = findModelEntry(catalog, name);
+    if (entry === undefined) {
+      io.stderr(
+        `edgenext models verify: unknown model "${name}" (known: ${catalog.entries.map((e) => e.name).join(', ')})`,
+      );
+      return EXIT_USAGE;
+    }
+    entries = [entry];
+  }
+  const modelDir = options.modelDir ?? defaultModelDir();
+  let checked = 0;
+  let mismatches = 0;
+  let unpinned = 0;
+  for (const entry of entries) {
+    for (const backend of ['onnx', 'bpu'] as const) {
+      const files = backend === 'bpu' ? entry.bpu : entry.onnx;
+      if (files === undefined) continue;
+      const file = path.join(modelDir, files.file);
+      if ((await fileSize(file)) === undefined) continue;
+      checked++;
+      let actual: string;
+      try {
+        actual = await sha256File(file);
+      } catch (error) {
+        mismatches++;
+        io.stderr(`edgenext models verify: cannot read ${file}: ${errorMessage(error)}`);
+        continue;
+      }
+      if (files.sha256 === undefined) {
+        unpinned++;
+        io.stdout(`${entry.name} ${backend} ${files.file}: sha256 ${actual} (not pinned in the catalogue: unverified)`);
+      } else if (actual === files.sha256) {
+        io.stdout(`${entry.name} ${backend} ${files.file}: ok (sha256 ${actual})`);
+      } else {
+        mismatches++;
+        io.stdout(
+          `${entry.name} ${backend} ${files.file}: MISMATCH: the catalogue pins ${files.sha256}, the file has ${actual} (left as it is; 'edgenext models download ${entry.name} --backend ${backend} --force' replaces it)`,
+        );
+      }
+    }
+  }
+  io.stdout(
+    `${checked} file${checked === 1 ? '' : 's'} in ${modelDir}: ${checked - mismatches - unpinned} verified, ` +
+      `${mismatches} mismatched, ${unpinned} without a pinned hash`,
+  );
+  return mismatches > 0 ? EXIT_FAILURE : EXIT_OK;
+}
+
 /** `edgenext models download <name>`: fetch a catalogue entry's files into the model folder. Returns the exit code. */
 export async function runModelsDownload(
   name: string,
@@ -265,11 +334,15 @@ export async function runModelsDownload(
       stopBar();
       if (outcome.ok) {
         const { result, download } = outcome;
+        const resumed = result.resumedBytes > 0 ? `, resumed after ${formatBytes(result.resumedBytes)}` : '';
+        const verified = download.sha256 !== undefined ? ', sha256 verified' : '';
         io.stdout(
           result.skipped
-            ? `${describeFile(download)}: already present at ${result.path} (${formatBytes(result.bytes)}); --force downloads it again`
-            : `${describeFile(download)}: saved ${result.path} (${formatBytes(result.bytes)})`,
+            ? `${describeFile(download)}: already present at ${result.path} (${formatBytes(result.bytes)}${verified}); --force downloads it again`
+            : `${describeFile(download)}: saved ${result.path} (${formatBytes(result.bytes)}${resumed}${verified})`,
         );
+        if (!result.skipped && download.sha256 === undefined)
+          io.stderr(unpinnedWarning(catalog, download, result.sha256));
       } else {
         failed += 1;
         io.stderr(`edgenext models download: ${outcome.error.message}`);
@@ -294,7 +367,9 @@ export function registerModelsCommand(program: Command): void {
     });
   models
     .command('download')
-    .description("download a catalogue model's pretrained files (ONNX for the CPU, .bin for the RDK X5 BPU)")
+    .description(
+      "download a catalogue model's pretrained files (ONNX for the CPU, .bin for the RDK X5 BPU); resumes an interrupted download and checks the pinned sha256",
+    )
     .argument('<name>', 'catalogue name or alias (EdgeNeXt_xx_small, small, ...)')
     .option('-b, --backend <backend>', 'which file: onnx | bpu | all', 'all')
     .option('--model-dir <dir>', modelDirHelp)
@@ -303,6 +378,15 @@ export function registerModelsCommand(program: Command): void {
     .option('--catalog <file>', 'model catalogue YAML (default: config/models.yaml of the package)')
     .action(async (name: string, options: DownloadCommandOptions) => {
       process.exitCode = await runModelsDownload(name, options);
+    });
+  models
+    .command('verify')
+    .description("check the model files present against the catalogue's pinned sha256 hashes")
+    .argument('[name]', 'catalogue name or alias (default: every entry)')
+    .option('--model-dir <dir>', modelDirHelp)
+    .option('--catalog <file>', 'model catalogue YAML (default: config/models.yaml of the package)')
+    .action(async (name: string | undefined, options: CatalogCommandOptions) => {
+      process.exitCode = await runModelsVerify(name, options);
     });
   models
     .command('synth')
@@ -322,4 +406,6 @@ export function registerModelsCommand(program: Command): void {
     .action(async (file: string) => {
       process.exitCode = await runModelsInfo(file);
     });
+  registerQuantConfigCommand(models);
+  registerCalibDataCommand(models);
 }

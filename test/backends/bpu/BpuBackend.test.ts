@@ -211,6 +211,29 @@ describe('failures', () => {
     await backend.close();
   });
 
+  it('times hung tasks from their submission: two hung tasks in flight both fail after one timeout, not two', async () => {
+    const file = writeModel(dir, 'hang2.emu.json', smallModel({ faults: { hangTasks: [1, 2] } }));
+    const backend = await BpuBackend.open({ modelPath: file, libraryPath: lib, maxInflight: 2, waitTimeoutMs: 300 });
+    probe.resetCounters();
+    const frame = nv12Input(16, 4, grayNv12(16, 4, 0));
+    const started = performance.now();
+    const outcomes = await Promise.all([
+      backend.infer([frame]).catch((e: unknown) => e),
+      backend.infer([frame]).catch((e: unknown) => e),
+    ]);
+    const elapsedMs = performance.now() - started;
+    expect(outcomes).toEqual([
+      expect.objectContaining({ code: 'timeout', runtimeCode: -6000008 }),
+      expect.objectContaining({ code: 'timeout', runtimeCode: -6000008 }),
+    ]);
+    expect(elapsedMs).toBeGreaterThanOrEqual(299);
+    // Waiting in 100 ms slices, the second task's deadline is checked right after the first one's.
+    expect(elapsedMs).toBeLessThan(550);
+    expect(probe.counter('released_unfinished_tasks')).toBe(2);
+    await backend.close();
+    expect(probe.counter('live_tasks')).toBe(0);
+  });
+
   it('rejects frames still queued at close() with code closed and finishes the running one', async () => {
     const file = writeModel(dir, 'close.emu.json', smallModel({ latencyUs: 30000 }));
     const backend = await BpuBackend.open({ modelPath: file, libraryPath: lib, maxInflight: 1 });

@@ -12,6 +12,8 @@ type Field = MessageDefinition['definitions'][number];
 
 const EXTRA_TYPES: Record<string, MessageDefinition[]> = {
   'std_msgs/msg/String': [ros2humble['std_msgs/String'] as MessageDefinition],
+  // What rclnodejs' TimeSource subscribes to under use_sim_time.
+  'rosgraph_msgs/msg/Clock': [ros2humble['rosgraph_msgs/Clock'] as MessageDefinition],
 };
 
 const VISION_PREFIX = 'vision_msgs/';

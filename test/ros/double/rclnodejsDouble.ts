@@ -7,9 +7,14 @@
  * - QoS: a RELIABLE subscription receives nothing from a BEST_EFFORT publisher (and TRANSIENT_LOCAL nothing from
  *   VOLATILE); KEEP_LAST depth bounds what waits in "DDS"; transient-local publishers replay to late joiners;
  * - a throw in any callback is re-thrown on process.nextTick (the real library aborts the process), and recorded;
- * - integer parameters are bigint; parameter overrides come from `--params-file` and `-p` after `--ros-args`, and
- *   only the `/**` and exact bare node-name keys apply (in any namespace); an integer array anywhere makes
- *   `new Node()` throw; an override whose type differs from the descriptor makes declareParameter throw;
+ * - integer parameters are bigint (overrides pass through a double, as rcl hands them over); parameter overrides come
+ *   from `--params-file` and `-p` after `--ros-args` (of the double's argv or of `init(context, argv)`), and only the
+ *   `/**` and exact bare node-name keys apply (in any namespace); an integer array anywhere makes `new Node()` throw;
+ * - every declare/set check failure (type, range, undeclared name) reads "Parameter <name> does not  readonly", as in
+ *   rclnodejs; on-set callbacks see only requests that passed those checks; pre-set callbacks run before them;
+ * - every node declares `use_sim_time`; with it true, `now()` is the last /clock message (0 before the first), taken
+ *   by a RELIABLE subscription, so a best-effort /clock publisher never reaches it;
+ * - subscriptionCount/publisherCount count only QoS-compatible endpoints, as DDS matching does;
  * - createTimer needs a bigint period; the logger refuses non-strings; subscriptionCount/publisherCount are getters;
  * - publishing copies TypedArray fields from offset 0 of their backing buffer, as the real one does.
  */
@@ -244,8 +249,8 @@ export class Parameter {
   constructor(name: string, type: number, value?: unknown) {
     this.name = name;
     this.type = type;
-    // The real constructor converts an integral number for an INTEGER parameter into a bigint.
-    this.#value = type === PT.integer && typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
+    // The real constructor passes any INTEGER value through BigInt(): 0.5 throws its RangeError.
+    this.#value = type === PT.integer ? BigInt(value as bigint | number | string | boolean) : value;
     checkValue(name, type, this.#value);
   }
   get value(): unknown {
@@ -291,7 +296,8 @@ export class ParameterDescriptor {
 
 function parameterFromValue(name: string, value: unknown): Parameter {
   if (typeof value === 'boolean') return new Parameter(name, PT.bool, value);
-  if (typeof value === 'bigint') return new Parameter(name, PT.integer, value);
+  // rcl stores int64, but rclnodejs' native layer hands it to JS as a double: beyond 2^53 the value is rounded.
+  if (typeof value === 'bigint') return new Parameter(name, PT.integer, BigInt(Number(value)));
   if (typeof value === 'number') return new Parameter(name, PT.double, value);
   if (typeof value === 'string') return new Parameter(name, PT.string, value);
   if (Array.isArray(value) && value.length > 0) {
@@ -462,8 +468,11 @@ export class RosGraph {
   /** Live timers and scheduled deliveries of every double node: must be 0 after a clean shutdown. */
   #handles = 0;
 
-  constructor(options: { visionMsgs: boolean }) {
+  readonly #onCallbackError: ((error: unknown, what: string) => void) | undefined;
+
+  constructor(options: { visionMsgs: boolean; onCallbackError?: (error: unknown, what: string) => void }) {
     this.codec = new DoubleCodec(options);
+    this.#onCallbackError = options.onCallbackError;
   }
 
   get liveHandles(): number {
@@ -503,14 +512,22 @@ export class RosGraph {
     }
   }
 
-  /** @internal */
+  /** @internal Matched endpoints on the other side: DDS does not match QoS-incompatible ones. */
   matchCount(endpoint: Endpoint, side: 'pub' | 'sub'): number {
+    const sameTopic = (other: Endpoint): boolean => other.topic === endpoint.topic && other.type === endpoint.type;
     let n = 0;
     if (side === 'pub') {
-      for (const sub of this.#subs) if (sub.topic === endpoint.topic && sub.type === endpoint.type) n++;
+      for (const sub of this.#subs) if (sameTopic(sub) && compatible(endpoint.qos, sub.qos)) n++;
     } else {
-      for (const pub of this.#pubs) if (pub.topic === endpoint.topic && pub.type === endpoint.type) n++;
+      for (const pub of this.#pubs) if (sameTopic(pub) && compatible(pub.qos, endpoint.qos)) n++;
     }
+    return n;
+  }
+
+  /** How many publishers (of any process) are advertised on `topic`, as `ros2 topic info` counts them. */
+  publisherCount(topic: string): number {
+    let n = 0;
+    for (const pub of this.#pubs) if (pub.topic === topic) n++;
     return n;
   }
 
@@ -568,6 +585,10 @@ export class RosGraph {
       callback();
     } catch (error) {
       this.callbackErrors.push(error);
+      if (this.#onCallbackError !== undefined) {
+        this.#onCallbackError(error, what);
+        return;
+      }
       process.nextTick(() => {
         throw new Error(
           `exception in rclnodejs ${what} callback (the real library aborts the process): ${String(error)}`,
@@ -579,6 +600,9 @@ export class RosGraph {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Node
+
+const USE_SIM_TIME = 'use_sim_time';
+const CLOCK_TYPE = 'rosgraph_msgs/msg/Clock';
 
 function expandName(name: string, nodeName: string, namespace: string): string {
   const ns = namespace === '/' || namespace === '' ? '' : namespace.replace(/\/$/, '');
@@ -602,9 +626,18 @@ interface DoubleTimer {
 
 type SetResult = { successful: boolean; reason: string };
 
+/** What waits in "DDS" for one subscription until the spinning node takes it. */
+interface DeliveryQueue {
+  sub: DoubleSubscription;
+  messages: Uint8Array[];
+  deliver(cdr: Uint8Array): void;
+  detach(): void;
+}
+
 export interface DoubleContext {
   readonly graph: RosGraph;
-  readonly args: ParsedArgs;
+  /** Replaced by `init(context, argv)` when an argv is given. */
+  args: ParsedArgs;
   readonly strict: boolean;
   initialized: boolean;
   readonly nodes: Set<DoubleNode>;
@@ -618,16 +651,15 @@ export class DoubleNode {
   readonly #parameters = new Map<string, { parameter: Parameter; descriptor: ParameterDescriptor | undefined }>();
   readonly #onSet: Array<(parameters: Parameter[]) => SetResult> = [];
   readonly #postSet: Array<(parameters: Parameter[]) => void> = [];
-  readonly #queues: Array<{
-    sub: DoubleSubscription;
-    messages: Uint8Array[];
-    deliver(cdr: Uint8Array): void;
-    detach(): void;
-  }> = [];
+  readonly #preSet: Array<(parameters: Parameter[]) => Parameter[]> = [];
+  readonly #queues: DeliveryQueue[] = [];
   readonly #publishers: Array<() => void> = [];
   readonly #timers = new Set<{ interval: NodeJS.Timeout | undefined; start(): void; stop(): void }>();
   #immediate: NodeJS.Immediate | undefined;
   #next = 0;
+  /** ROS time while use_sim_time is true; undefined: system time. */
+  #simTime: { sec: number; nanosec: number } | undefined;
+  #clockQueue: DeliveryQueue | undefined;
   #spinning = false;
   #destroyed = false;
 
@@ -642,6 +674,25 @@ export class DoubleNode {
       for (const o of all) if (o.nodeKey === key) this.#overrides.set(o.name, o.parameter);
     }
     ctx.nodes.add(this);
+    // rclnodejs' TimeSource declares use_sim_time on every node (so the node's own code must not declare it again).
+    const useSimTime = this.declareParameter(new Parameter(USE_SIM_TIME, PT.bool, false));
+    if (useSimTime.type === PT.bool) this.#useSimTime(useSimTime.value === true);
+  }
+
+  /** ROS time from /clock, as rclnodejs' TimeSource: a default-QoS (RELIABLE) subscription, only while spinning. */
+  #useSimTime(active: boolean): void {
+    if (active && this.#clockQueue === undefined) {
+      this.#simTime = { sec: 0, nanosec: 0 };
+      this.createSubscription(CLOCK_TYPE, '/clock', {}, (message: { clock: { sec: number; nanosec: number } }) => {
+        this.#simTime = { sec: message.clock.sec, nanosec: message.clock.nanosec };
+      });
+      this.#clockQueue = this.#queues[this.#queues.length - 1];
+    } else if (!active && this.#clockQueue !== undefined) {
+      this.#clockQueue.detach();
+      this.#queues.splice(this.#queues.indexOf(this.#clockQueue), 1);
+      this.#clockQueue = undefined;
+      this.#simTime = undefined;
+    }
   }
 
   name(): string {
@@ -670,6 +721,8 @@ export class DoubleNode {
   }
 
   now(): { toMsg(): { sec: number; nanosec: number } } {
+    const sim = this.#simTime;
+    if (sim !== undefined) return { toMsg: () => ({ ...sim }) };
     const ns = BigInt(Date.now()) * 1_000_000n;
     return { toMsg: () => ({ sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) }) };
   }
@@ -875,22 +928,51 @@ export class DoubleNode {
 
   declareParameter(parameter: Parameter, descriptor?: ParameterDescriptor, ignoreOverride = false): Parameter {
     this.#assertAlive();
-    if (this.#parameters.has(parameter.name)) throw new Error(`Parameter ${parameter.name} already declared`);
     const override = ignoreOverride ? undefined : this.#overrides.get(parameter.name);
     const effective = override ?? parameter;
-    if (descriptor !== undefined) {
-      if (effective.type !== descriptor.type) {
-        // [real-humble] rclnodejs' own (odd) text for a type mismatch with a descriptor.
-        throw new Error(`Parameter ${parameter.name} does not  readonly`);
-      }
-      descriptor.validateParameter(effective);
-    }
+    // rclnodejs interpolates the Parameter object itself: "Parameter([object Object]) already declared."
+    if (this.#parameters.has(effective.name)) throw new Error(`Parameter(${String(effective)}) already declared.`);
+    // Without a descriptor rclnodejs derives one from the (possibly overridden) parameter: its type wins.
+    const checked = descriptor ?? new ParameterDescriptor(effective.name, effective.type);
+    const preSetList = this.#preSetResult([effective]);
+    if (typeof preSetList === 'string') throw new Error(preSetList);
+    const preSet = preSetList[0] ?? effective;
+    const refusal = this.#refusal(preSet, checked, 'declare');
+    if (refusal !== undefined) throw new Error(refusal);
     for (const cb of this.#onSet) {
-      const result = cb([effective]);
+      const result = cb([preSet]);
       if (!result.successful) throw new Error(result.reason);
     }
-    this.#parameters.set(parameter.name, { parameter: effective, descriptor });
-    return effective;
+    this.#parameters.set(parameter.name, { parameter: preSet, descriptor: checked });
+    return preSet;
+  }
+
+  /** The pre-set pipeline (before any check, on declare and set), or rclnodejs' refusal text. */
+  #preSetResult(requested: Parameter[]): Parameter[] | string {
+    let parameters = requested;
+    for (const cb of this.#preSet) {
+      const result: unknown = cb(parameters);
+      if (!Array.isArray(result)) return 'pre-set parameters callback must return an array of Parameters';
+      if (result.length === 0) return 'parameter list is empty after pre-set callback; set rejected';
+      parameters = result as Parameter[];
+    }
+    return parameters;
+  }
+
+  /** rclnodejs' own checks before any on-set callback, with its texts (type and range failures read the same). */
+  #refusal(
+    parameter: Parameter,
+    descriptor: ParameterDescriptor | undefined,
+    mode: 'declare' | 'set',
+  ): string | undefined {
+    if (mode === 'set' && descriptor?.readOnly === true) return `Parameter ${parameter.name} is readonly`;
+    try {
+      // An undeclared name has a NOT_SET descriptor in rclnodejs, so it fails the type check too.
+      (descriptor ?? new ParameterDescriptor(parameter.name, PT.notSet)).validateParameter(parameter);
+    } catch {
+      return `Parameter ${parameter.name} does not  readonly`;
+    }
+    return undefined;
   }
 
   getParameter(name: string): Parameter {
@@ -905,22 +987,28 @@ export class DoubleNode {
     return this.#parameters.get(name)?.descriptor;
   }
 
-  /** What `ros2 param set` does through the parameter service: never throws, returns the verdict. */
+  /** rclnodejs' `setParameter`: one parameter through `setParameters` (so a wrapper of that sees it too). */
   setParameter(parameter: Parameter): SetResult {
-    const entry = this.#parameters.get(parameter.name);
-    if (entry === undefined) return { successful: false, reason: `parameter ${parameter.name} is not declared` };
-    if (entry.descriptor?.readOnly) return { successful: false, reason: `Parameter ${parameter.name} is readonly` };
-    if (entry.descriptor !== undefined) {
-      try {
-        entry.descriptor.validateParameter(parameter);
-      } catch (error) {
-        return { successful: false, reason: error instanceof Error ? error.message : String(error) };
-      }
+    return this.setParameters([parameter])[0] ?? { successful: false, reason: 'no result' };
+  }
+
+  /** What `ros2 param set` does through the parameter service: one atomic set per parameter, never throws. */
+  setParameters(parameters: Parameter[]): SetResult[] {
+    return parameters.map((parameter) => this.setParametersAtomically([parameter]));
+  }
+
+  /** [real-humble] rclnodejs 2.2 `_setParametersAtomically`: pre-set callbacks, its own checks and texts, then callbacks. */
+  setParametersAtomically(requested: Parameter[]): SetResult {
+    const parameters = this.#preSetResult(requested);
+    if (typeof parameters === 'string') return { successful: false, reason: parameters };
+    for (const parameter of parameters) {
+      const refusal = this.#refusal(parameter, this.#parameters.get(parameter.name)?.descriptor, 'set');
+      if (refusal !== undefined) return { successful: false, reason: refusal };
     }
     let result: SetResult = { successful: true, reason: '' };
     this.#ctx.graph.invoke('on-set-parameters', () => {
       for (const cb of this.#onSet) {
-        const r = cb([parameter]);
+        const r = cb(parameters);
         if (!r.successful) {
           result = r;
           return;
@@ -928,15 +1016,24 @@ export class DoubleNode {
       }
     });
     if (!result.successful) return result;
-    entry.parameter = parameter;
+    for (const parameter of parameters) {
+      const entry = this.#parameters.get(parameter.name);
+      if (entry !== undefined) entry.parameter = parameter;
+      if (parameter.name === USE_SIM_TIME && parameter.type === PT.bool) this.#useSimTime(parameter.value === true);
+    }
     this.#ctx.graph.invoke('post-set-parameters', () => {
-      for (const cb of this.#postSet) cb([parameter]);
+      for (const cb of this.#postSet) cb(parameters);
     });
     return result;
   }
 
   addOnSetParametersCallback(callback: (parameters: Parameter[]) => SetResult): void {
     this.#onSet.push(callback);
+  }
+
+  /** Each callback gets the previous one's output; it may rewrite the request (e.g. coerce an INTEGER to a DOUBLE). */
+  addPreSetParametersCallback(callback: (parameters: Parameter[]) => Parameter[]): void {
+    this.#preSet.push(callback);
   }
 
   addPostSetParametersCallback(callback: (parameters: Parameter[]) => void): void {
@@ -965,12 +1062,17 @@ export interface RclDoubleOptions {
   readonly visionMsgs?: boolean;
   /** Refuse unknown fields on publish (the real library drops them silently). Default true. */
   readonly strict?: boolean;
+  /**
+   * Receives each exception thrown in a callback instead of the default re-throw on process.nextTick (for a test
+   * that observes the failure itself). Either way it is recorded in `graph.callbackErrors`.
+   */
+  readonly onCallbackError?: (error: unknown, what: string) => void;
 }
 
 export interface RclDouble {
   /** The module object the node receives (what `import rclnodejs from 'rclnodejs'` gives on a robot). */
   readonly rcl: {
-    init(): Promise<void>;
+    init(context?: unknown, argv?: string[]): Promise<void>;
     shutdown(): void;
     isShutdown(): boolean;
     removeSignalHandlers(): void;
@@ -990,7 +1092,10 @@ export interface RclDouble {
 }
 
 export function createRclDouble(options: RclDoubleOptions = {}): RclDouble {
-  const graph = new RosGraph({ visionMsgs: options.visionMsgs ?? true });
+  const graph = new RosGraph({
+    visionMsgs: options.visionMsgs ?? true,
+    ...(options.onCallbackError !== undefined ? { onCallbackError: options.onCallbackError } : {}),
+  });
   const ctx: DoubleContext = {
     graph,
     args: parseRosArgs(options.argv ?? []),
@@ -1010,8 +1115,10 @@ export function createRclDouble(options: RclDoubleOptions = {}): RclDouble {
     nodes: ctx.nodes,
     signalHandlersRemoved: () => removed,
     rcl: {
-      async init() {
+      // rclnodejs: init(context = default, argv = process.argv); here the default argv is the double's.
+      async init(_context?: unknown, argv?: string[]) {
         if (ctx.initialized) throw new Error('The context has already been initialized.');
+        if (argv !== undefined) ctx.args = parseRosArgs(argv);
         await Promise.resolve();
         ctx.initialized = true;
         shutdown = false;

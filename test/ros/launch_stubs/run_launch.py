@@ -6,7 +6,8 @@ import importlib.util
 import json
 import sys
 
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler, SetEnvironmentVariable
+from launch.event_handlers import OnShutdown
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import Parameter
 
@@ -33,7 +34,7 @@ def main(path, overrides):
 
     arguments = {}
     pending = list(description.entities)
-    nodes, env = [], []
+    nodes, env, on_shutdown = [], [], []
     values = {}
     while pending:
         entity = pending.pop(0)
@@ -59,12 +60,21 @@ def main(path, overrides):
                 'arguments': entity.arguments,
                 'kwargs': entity.kwargs,
             })
+        elif isinstance(entity, RegisterEventHandler) and isinstance(entity.event_handler, OnShutdown):
+            for action in entity.event_handler.on_shutdown:
+                if not isinstance(action, EmitEvent):
+                    raise TypeError('unexpected shutdown action %r' % (action,))
+                target = getattr(action.event.process_matcher, 'target_action', None)
+                on_shutdown.append({
+                    'signal': int(action.event.signal_number),
+                    'node': target.name if isinstance(target, Node) else None,
+                })
         else:
             raise TypeError('unexpected launch entity %r' % (entity,))
     unknown = sorted(set(overrides) - set(arguments))
     if unknown:
         raise SystemExit('unknown launch arguments: %s' % ', '.join(unknown))
-    json.dump({'arguments': arguments, 'nodes': nodes, 'environment': env}, sys.stdout)
+    json.dump({'arguments': arguments, 'nodes': nodes, 'environment': env, 'on_shutdown': on_shutdown}, sys.stdout)
 
 
 if __name__ == '__main__':

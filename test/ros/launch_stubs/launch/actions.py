@@ -20,3 +20,13 @@ class SetEnvironmentVariable:
     def __init__(self, name, value, **kwargs):
         self.name = name
         self.value = value
+
+
+class EmitEvent:
+    def __init__(self, *, event, **kwargs):
+        self.event = event
+
+
+class RegisterEventHandler:
+    def __init__(self, event_handler, **kwargs):
+        self.event_handler = event_handler

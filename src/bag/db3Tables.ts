@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { Database as PagedDatabase } from 'node-sqlite3-wasm';
+import { loadSqlJs } from './sqlJs';
+
+export interface TopicRow {
+  readonly id: number;
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface MessageRow {
+  readonly topicId: number;
+  readonly logTimeNs: bigint;
+  readonly data: Uint8Array;
+}
+
+/** The rosbag2 sqlite3 tables, whichever SQLite reads them. Errors are the engine's own; the reader words them. */
+export interface Db3Tables {
+  topics(): TopicRow[];
+  /** Messages per topic id. */
+  counts(): Map<number, number>;
+  /** First and last log time (0n, 0n without messages). */
+  span(): [bigint, bigint];
+  /** The messages of `topicIds` in log-time order (ties by insertion). */
+  messages(topicIds: readonly number[]): Iterable<MessageRow>;
+  close(): void;
+}
+
+const TOPICS_SQL = 'SELECT id, name, type FROM topics ORDER BY id';
+const COUNTS_SQL = 'SELECT topic_id AS topic, COUNT(*) AS n FROM messages GROUP BY topic_id';
+// Timestamps as text: ns since the epoch exceed 2^53.
+const SPAN_SQL = 'SELECT CAST(MIN(timestamp) AS TEXT) AS first, CAST(MAX(timestamp) AS TEXT) AS last FROM messages';
+
+function bigintOf(value: unknown): bigint {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? BigInt(value) : 0n;
+}
+
+/**
+ * node-sqlite3-wasm: SQLite reads the file page by page through Node's fs, so memory stays bounded by its page
+ * cache whatever the file size. Read-only, with exclusive locking so that WAL-mode bags open without the
+ * shared-memory index (the wasm build has none). The order of messages is sorted on (timestamp, id) alone and
+ * each message's data fetched by rowid, so a sort never holds message data.
+ */
+export class PagedDb3Tables implements Db3Tables {
+  readonly #db: PagedDatabase;
+
+  constructor(file: string) {
+    this.#db = new PagedDatabase(file, { readOnly: true });
+    try {
+      this.#db.exec('PRAGMA locking_mode=EXCLUSIVE');
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  topics(): TopicRow[] {
+    return this.#db
+      .all(TOPICS_SQL)
+      .map((r) => ({ id: Number(r['id']), name: String(r['name']), type: String(r['type']) }));
+  }
+
+  counts(): Map<number, number> {
+    return new Map(this.#db.all(COUNTS_SQL).map((r) => [Number(r['topic']), Number(r['n'])]));
+  }
+
+  span(): [bigint, bigint] {
+    const row = this.#db.get(SPAN_SQL);
+    return [bigintOf(row?.['first']), bigintOf(row?.['last'])];
+  }
+
+  *messages(topicIds: readonly number[]): Iterable<MessageRow> {
+    const order = this.#db.prepare(
+      `SELECT id, topic_id AS topic, CAST(timestamp AS TEXT) AS ts FROM messages WHERE topic_id IN (${topicIds.join(',')}) ORDER BY timestamp, id`,
+    );
+    const data = this.#db.prepare('SELECT data FROM messages WHERE id = ?');
+    try {
+      for (const row of order.iterate()) {
+        const blob = data.get([row['id'] as number | bigint])?.['data'];
+        yield {
+          topicId: Number(row['topic']),
+          logTimeNs: bigintOf(row['ts']),
+          data: blob instanceof Uint8Array ? blob : new Uint8Array(0),
+        };
+      }
+    } finally {
+      order.finalize();
+      data.finalize();
+    }
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/** sql.js: the whole file in memory. Kept for files SQLite cannot read in place but memory can hold. */
+export class InMemoryDb3Tables implements Db3Tables {
+  readonly #db: import('@foxglove/sql.js').Database;
+
+  private constructor(db: import('@foxglove/sql.js').Database) {
+    this.#db = db;
+  }
+
+  static async open(file: string): Promise<InMemoryDb3Tables> {
+    const bytes = await readFile(file);
+    const SQL = await loadSqlJs();
+    return new InMemoryDb3Tables(new SQL.Database(bytes));
+  }
+
+  #rows(sql: string): Record<string, unknown>[] {
+    const stmt = this.#db.prepare(sql);
+    const rows: Record<string, unknown>[] = [];
+    try {
+      while (stmt.step()) rows.push(stmt.getAsObject());
+    } finally {
+      stmt.free();
+    }
+    return rows;
+  }
+
+  topics(): TopicRow[] {
+    return this.#rows(TOPICS_SQL).map((r) => ({
+      id: Number(r['id']),
+      name: String(r['name']),
+      type: String(r['type']),
+    }));
+  }
+
+  counts(): Map<number, number> {
+    return new Map(this.#rows(COUNTS_SQL).map((r) => [Number(r['topic']), Number(r['n'])]));
+  }
+
+  span(): [bigint, bigint] {
+    const row = this.#rows(SPAN_SQL)[0];
+    return [bigintOf(row?.['first']), bigintOf(row?.['last'])];
+  }
+
+  *messages(topicIds: readonly number[]): Iterable<MessageRow> {
+    const stmt = this.#db.prepare(
+      `SELECT topic_id, CAST(timestamp AS TEXT), data FROM messages WHERE topic_id IN (${topicIds.join(',')}) ORDER BY timestamp, id`,
+    );
+    try {
+      while (stmt.step()) {
+        const [topic, ts, data] = stmt.get();
+        yield {
+          topicId: Number(topic),
+          logTimeNs: bigintOf(ts),
+          data: data instanceof Uint8Array ? data : new Uint8Array(0),
+        };
+      }
+    } finally {
+      stmt.free();
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
