@@ -18,6 +18,8 @@ const SECTIONS: Record<string, () => Promise<BenchModule>> = {
   zooTable: () => import('./zooTable'),
   annotate: () => import('./annotate'),
   rosNode: () => import('./rosNode'),
+  soak: () => import('./soak'),
+  fuzz: () => import('./fuzz'),
 };
 
 function machineDescription(): string {

@@ -26,7 +26,7 @@
 #define MAX_LIVE_TASKS 32
 #define MAX_OUTPUTS 8
 #define MAX_CORES 8
-#define MAX_FAULTS 16
+#define MAX_FAULTS 1024
 #define PACKED_MAGIC 0x4b434150u /* "PACK" */
 #define MODEL_MAGIC 0x4c444f4du  /* "MODL" */
 #define TASK_MAGIC 0x4b534154u   /* "TASK" */
@@ -67,6 +67,7 @@ static struct {
   long frees_while_in_use;
   long released_unfinished_tasks;
   long max_live_tasks;
+  long injected_allocation_failures;
   long banner_printed;
   /* Nanoseconds spent inside hbDNNInfer and hbSysFlushMem on the caller's thread: the emulated device work
      (input snapshot, cache copies, and the model itself at latency 0), so a benchmark can separate it from the
@@ -1239,6 +1240,7 @@ static int32_t alloc_mem(hbSysMem *mem, uint32_t size, int cached) {
   a->size = size;
   pthread_mutex_lock(&g_lock);
   if (g_alloc_countdown > 0 && --g_alloc_countdown == 0) {
+    g_counters.injected_allocation_failures++;
     pthread_mutex_unlock(&g_lock);
     if (cached) free(a->device);
     free(a->cpu);
@@ -1346,7 +1348,7 @@ EXPORT int64_t hbEmuGetCounter(const char *name) {
       C(clean_flushes),         C(invalidate_flushes),   C(infer_calls),
       C(completed_tasks),       C(stale_input_submissions), C(invalidates_before_completion),
       C(frees_while_in_use),    C(released_unfinished_tasks), C(max_live_tasks),
-      C(caller_thread_ns),
+      C(caller_thread_ns),      C(injected_allocation_failures),
 #undef C
   };
   int64_t v = -1;

@@ -15,6 +15,7 @@ const CHUNK_OPCODE = 0x06;
 export class ChunkCrcReadable implements McapTypes.IReadable {
   readonly #inner: McapTypes.IReadable;
   readonly #chunkLengths = new Map<bigint, bigint>();
+  #fileSize: Promise<bigint> | undefined;
 
   constructor(inner: McapTypes.IReadable) {
     this.#inner = inner;
@@ -28,10 +29,17 @@ export class ChunkCrcReadable implements McapTypes.IReadable {
   }
 
   size(): Promise<bigint> {
-    return this.#inner.size();
+    this.#fileSize ??= this.#inner.size();
+    return this.#fileSize;
   }
 
   async read(offset: bigint, size: bigint): Promise<Uint8Array> {
+    // A damaged footer or index can ask for gigabytes past the end: @mcap/nodejs would allocate twice that and pass
+    // Node's fs a length it aborts the whole process on (found by the fuzz bench). Refuse it as a read error.
+    const fileSize = await this.size();
+    if (offset < 0n || size < 0n || offset + size > fileSize) {
+      throw new Error(`a read of ${size} bytes at offset ${offset} goes past the end of the file (${fileSize} bytes)`);
+    }
     const data = await this.#inner.read(offset, size);
     if (this.#chunkLengths.get(offset) === size) verifyChunkCrc(data, offset);
     return data;

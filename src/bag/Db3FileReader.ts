@@ -93,18 +93,24 @@ export class Db3FileReader implements StorageFileReader {
       (t) => options.topics === undefined || options.topics.includes(t.name),
     );
     if (wanted.length === 0) return;
-    const rows = tables.messages(wanted.map((t) => t.id))[Symbol.iterator]();
+    const damaged = (error: unknown): EdgenextError =>
+      new EdgenextError(ErrorCodes.corruptFile, `${this.file}: damaged sqlite3 data (${errorMessage(error)})`, {
+        cause: error,
+      });
+    let rows: Iterator<MessageRow>;
+    try {
+      rows = tables.messages(wanted.map((t) => t.id))[Symbol.iterator]();
+    } catch (error) {
+      // A damaged schema (found by the bag fuzz suite: "no such column: data") can fail here, not at opening.
+      throw damaged(error);
+    }
     try {
       for (;;) {
         let next: IteratorResult<MessageRow>;
         try {
           next = rows.next();
         } catch (error) {
-          throw new EdgenextError(
-            ErrorCodes.corruptFile,
-            `${this.file}: damaged sqlite3 data (${errorMessage(error)})`,
-            { cause: error },
-          );
+          throw damaged(error);
         }
         if (next.done === true) break;
         const topic = this.#topicsById.get(next.value.topicId);

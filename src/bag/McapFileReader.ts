@@ -48,7 +48,7 @@ export class McapFileReader implements StorageFileReader {
   readonly messageCount: number;
   readonly startTimeNs: bigint;
   readonly endTimeNs: bigint;
-  readonly warnings: readonly string[];
+  readonly #warnings: string[];
   #handle: FileHandle | undefined;
   #indexed: McapIndexedReader | undefined;
   #summary: Summary;
@@ -64,7 +64,7 @@ export class McapFileReader implements StorageFileReader {
     this.#handle = handle;
     this.#indexed = indexed;
     this.#summary = summary;
-    this.warnings = warnings;
+    this.#warnings = warnings;
     this.topics = [...summary.channels.values()].map((c) => ({
       name: c.topic,
       type: summary.schemas.get(c.schemaId)?.name ?? '',
@@ -79,6 +79,11 @@ export class McapFileReader implements StorageFileReader {
    * Opens `file`. Throws EdgenextError 'file_not_found' when it does not exist; 'corrupt_file' naming the file
    * when it is empty, not MCAP, or damaged before any index or record can be read.
    */
+  /** Problems found so far: at opening (no usable index, truncation) and while reading (damage the index led to). */
+  get warnings(): readonly string[] {
+    return this.#warnings;
+  }
+
   static async open(file: string): Promise<McapFileReader> {
     let size: number;
     try {
@@ -143,28 +148,60 @@ export class McapFileReader implements StorageFileReader {
     return { channels: reader.channelsById, schemas: reader.schemasById, counts, startTimeNs: start, endTimeNs: end };
   }
 
-  /** Walks the file in order with the stream reader, calling `onRecord` per record; returns whether it ended cleanly. */
-  static async #walk(
+  /**
+   * The file's records in order, with McapStreamReader (CRCs checked; chunks unpacked). Damage before the end of the
+   * data section throws EdgenextError naming the file and the byte where the failing record starts; damage after it
+   * (summary, footer, trailing magic) costs only the index, and is a warning in `warnings`. `end` tells whether the
+   * file ended cleanly and how many bytes of an incomplete record were left over.
+   */
+  static async *#records(
     file: string,
     handle: FileHandle,
-    onRecord: (record: McapTypes.TypedMcapRecord) => void | Promise<void>,
-  ): Promise<{ done: boolean; leftoverBytes: number; bytesRead: number }> {
+    warnings: string[],
+    end: { done: boolean; leftoverBytes: number; bytesRead: number },
+  ): AsyncIterable<McapTypes.TypedMcapRecord> {
     const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
     const buffer = new Uint8Array(STREAM_READ_BYTES);
     let position = 0;
+    let dataEnded = false;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
       if (bytesRead === 0) break;
       position += bytesRead;
+      // Collect a step's records, then yield them outside the stream reader's parsing.
+      const records: McapTypes.TypedMcapRecord[] = [];
+      let failure: unknown;
+      // Where the record being parsed starts: the first byte the stream reader has not consumed yet.
+      let recordStart = position - bytesRead;
       try {
         stream.append(buffer.subarray(0, bytesRead));
-        for (let record; (record = stream.nextRecord());) await onRecord(record);
+        for (;;) {
+          recordStart = position - stream.bytesRemaining();
+          const record = stream.nextRecord();
+          if (record === undefined) break;
+          if (record.type === 'DataEnd') dataEnded = true;
+          // After DataEnd comes the summary, which holds no messages: a "message" there is a damaged record.
+          else if (!dataEnded || record.type !== 'Message') records.push(record);
+        }
       } catch (error) {
-        throw readError(file, error);
+        failure = error;
+      }
+      yield* records;
+      if (failure !== undefined) {
+        const where = `${errorMessage(failure)}, in the record at byte ${recordStart}`;
+        if (!dataEnded) throw readError(file, new Error(where, { cause: failure }));
+        const warning = `${file}: damaged MCAP summary or footer (${where}); every message before it was read`;
+        if (!warnings.includes(warning)) warnings.push(warning);
+        end.done = true;
+        end.leftoverBytes = 0;
+        end.bytesRead = position;
+        return;
       }
       if (stream.done()) break;
     }
-    return { done: stream.done(), leftoverBytes: stream.bytesRemaining(), bytesRead: position };
+    end.done = stream.done();
+    end.leftoverBytes = stream.bytesRemaining();
+    end.bytesRead = position;
   }
 
   static async #scan(file: string, handle: FileHandle, warnings: string[]): Promise<Summary> {
@@ -173,16 +210,30 @@ export class McapFileReader implements StorageFileReader {
     const counts = new Map<number, number>();
     let start = -1n;
     let end = 0n;
-    const { done, leftoverBytes, bytesRead } = await McapFileReader.#walk(file, handle, (record) => {
-      if (record.type === 'Schema') schemas.set(record.id, record);
-      else if (record.type === 'Channel') channels.set(record.id, record);
-      else if (record.type === 'Message') {
-        counts.set(record.channelId, (counts.get(record.channelId) ?? 0) + 1);
-        if (start < 0n || record.logTime < start) start = record.logTime;
-        if (record.logTime > end) end = record.logTime;
+    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
+    let damage: EdgenextError | undefined;
+    try {
+      for await (const record of McapFileReader.#records(file, handle, warnings, ending)) {
+        if (record.type === 'Schema') schemas.set(record.id, record);
+        else if (record.type === 'Channel') channels.set(record.id, record);
+        else if (record.type === 'Message') {
+          counts.set(record.channelId, (counts.get(record.channelId) ?? 0) + 1);
+          if (start < 0n || record.logTime < start) start = record.logTime;
+          if (record.logTime > end) end = record.logTime;
+        }
       }
-    });
-    if (!done) {
+    } catch (error) {
+      // Damage in the middle of an unindexed file: the messages before it are still readable (reading them ends
+      // with this error); a file damaged before its first record is refused here.
+      if (!(error instanceof EdgenextError) || error.code !== ErrorCodes.corruptFile || channels.size === 0)
+        throw error;
+      damage = error;
+    }
+    const { done, leftoverBytes, bytesRead } = ending;
+    if (damage !== undefined) {
+      const n = [...counts.values()].reduce((a, b) => a + b, 0);
+      warnings.push(`${damage.message}; the ${n} complete messages before it are readable`);
+    } else if (!done) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(
         `${file}: truncated at byte ${bytesRead - leftoverBytes}: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,
@@ -194,57 +245,86 @@ export class McapFileReader implements StorageFileReader {
   async *readMessages(options: ReadMessagesOptions = {}): AsyncIterable<BagMessage> {
     const handle = this.#handle;
     if (handle === undefined) throw new EdgenextError(ErrorCodes.closed, `${this.file}: reader is closed`);
-    const { channels, schemas } = this.#summary;
-    const typeOf = (channelId: number): { topic: string; type: string } | undefined => {
-      const channel = channels.get(channelId);
-      if (channel === undefined) return undefined;
-      return { topic: channel.topic, type: schemas.get(channel.schemaId)?.name ?? '' };
-    };
-    if (this.#indexed !== undefined) {
-      // Uncompressed chunks are verified by ChunkCrcReadable (native CRC); compressed ones by the library after inflating.
-      const validateCrcs = this.#indexed.chunkIndexes.some((chunk) => chunk.compression !== '');
-      const iterator = this.#indexed.readMessages({ topics: options.topics, validateCrcs });
-      for (;;) {
-        let next;
-        try {
-          next = await iterator.next();
-        } catch (error) {
-          throw readError(this.file, error);
-        }
-        if (next.done === true) return;
-        const info = typeOf(next.value.channelId);
-        if (info !== undefined) yield { ...info, logTimeNs: next.value.logTime, data: next.value.data };
-      }
+    if (this.#indexed === undefined) {
+      yield* this.#readInFileOrder(handle, options, () => true);
+      return;
     }
-    // File order: collect a step's messages, then yield them outside the stream callback.
-    const pending: BagMessage[] = [];
-    const wanted = options.topics;
-    const streamChannels = new Map<number, Channel>(channels);
-    const streamSchemas = new Map<number, Schema>(schemas);
-    const buffer = new Uint8Array(STREAM_READ_BYTES);
-    const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
-    let position = 0;
+    const { channels, schemas, counts } = this.#summary;
+    // Uncompressed chunks are verified by ChunkCrcReadable (native CRC); compressed ones by the library after inflating.
+    const validateCrcs = this.#indexed.chunkIndexes.some((chunk) => chunk.compression !== '');
+    const iterator = this.#indexed.readMessages({ topics: options.topics, validateCrcs });
+    // What was delivered (per channel and log time), so that a file-order pass can deliver exactly the rest.
+    const delivered = new Map<string, number>();
+    const key = (channelId: number, logTime: bigint): string => `${channelId}:${logTime}`;
+    let yielded = 0;
+    let failure: EdgenextError | undefined;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
-      if (bytesRead === 0) return;
-      position += bytesRead;
+      let next;
       try {
-        stream.append(buffer.subarray(0, bytesRead));
-        for (let record; (record = stream.nextRecord());) {
-          if (record.type === 'Schema') streamSchemas.set(record.id, record);
-          else if (record.type === 'Channel') streamChannels.set(record.id, record);
-          else if (record.type === 'Message') {
-            const channel = streamChannels.get(record.channelId);
-            if (channel === undefined || (wanted !== undefined && !wanted.includes(channel.topic))) continue;
-            const type = streamSchemas.get(channel.schemaId)?.name ?? '';
-            pending.push({ topic: channel.topic, type, logTimeNs: record.logTime, data: record.data });
-          }
-        }
+        next = await iterator.next();
       } catch (error) {
-        throw readError(this.file, error);
+        failure = readError(this.file, error);
+        if (failure.code === ErrorCodes.unsupportedEncoding) throw failure;
+        break;
       }
-      yield* pending.splice(0);
-      if (stream.done()) return;
+      if (next.done === true) break;
+      const { channelId, logTime } = next.value;
+      const channel = channels.get(channelId);
+      if (channel === undefined) continue;
+      delivered.set(key(channelId, logTime), (delivered.get(key(channelId, logTime)) ?? 0) + 1);
+      yielded++;
+      yield {
+        topic: channel.topic,
+        type: schemas.get(channel.schemaId)?.name ?? '',
+        logTimeNs: logTime,
+        data: next.value.data,
+      };
+    }
+    let expected = 0;
+    for (const [id, n] of counts) {
+      const topic = channels.get(id)?.topic;
+      if (topic !== undefined && (options.topics === undefined || options.topics.includes(topic))) expected += n;
+    }
+    if (failure === undefined && yielded >= expected) return;
+    // Message indexes carry no CRC: a damaged one stops the indexed reader (failure) or makes it skip messages
+    // silently (fewer than the statistics count). Reading in file order needs no index: deliver what is left.
+    this.#warnings.push(
+      failure !== undefined
+        ? `${failure.message}; read on in file order`
+        : `${this.file}: damaged MCAP message index (${yielded} of ${expected} messages found through it); the rest read in file order`,
+    );
+    yield* this.#readInFileOrder(handle, options, (channelId, logTime) => {
+      const seen = delivered.get(key(channelId, logTime)) ?? 0;
+      if (seen === 0) return true;
+      delivered.set(key(channelId, logTime), seen - 1);
+      return false;
+    });
+  }
+
+  /**
+   * Streams the file from its start with McapStreamReader (CRCs checked), yielding the messages `wanted` accepts.
+   * Throws EdgenextError naming the file and the byte offset where the damage starts.
+   */
+  async *#readInFileOrder(
+    handle: FileHandle,
+    options: ReadMessagesOptions,
+    wanted: (channelId: number, logTime: bigint) => boolean,
+  ): AsyncIterable<BagMessage> {
+    const topics = options.topics;
+    const channels = new Map<number, Channel>(this.#summary.channels);
+    const schemas = new Map<number, Schema>(this.#summary.schemas);
+    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
+    for await (const record of McapFileReader.#records(this.file, handle, this.#warnings, ending)) {
+      if (record.type === 'Schema') schemas.set(record.id, record);
+      else if (record.type === 'Channel') channels.set(record.id, record);
+      else if (record.type === 'Message') {
+        const channel = channels.get(record.channelId);
+        if (channel === undefined || (topics !== undefined && !topics.includes(channel.topic))) continue;
+        const type = schemas.get(channel.schemaId)?.name ?? '';
+        if (wanted(record.channelId, record.logTime)) {
+          yield { topic: channel.topic, type, logTimeNs: record.logTime, data: record.data };
+        }
+      }
     }
   }
 

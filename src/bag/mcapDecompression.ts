@@ -1,6 +1,6 @@
 import type { McapTypes } from '@mcap/core';
-import decompressLz4 from '@foxglove/wasm-lz4';
 import * as zstd from '@foxglove/wasm-zstd';
+import { loadLz4FrameDecompressor } from './lz4Frames';
 
 let handlers: Promise<McapTypes.DecompressHandlers> | undefined;
 
@@ -9,7 +9,7 @@ let handlers: Promise<McapTypes.DecompressHandlers> | undefined;
  * zstd by default; lz4 is the other option). Both are WebAssembly builds maintained with @mcap, loaded once.
  */
 export function mcapDecompressHandlers(): Promise<McapTypes.DecompressHandlers> {
-  handlers ??= Promise.all([zstd.isLoaded, decompressLz4.isLoaded]).then(() => ({
+  handlers ??= Promise.all([zstd.isLoaded, loadLz4FrameDecompressor()]).then(([, decompressLz4]) => ({
     zstd: (data: Uint8Array, size: bigint) => zstd.decompress(data, Number(size)),
     lz4: (data: Uint8Array, size: bigint) => decompressLz4(data, Number(size)),
   }));

@@ -70,7 +70,6 @@ class RosbagReader implements BagReader {
   readonly messageCount: number;
   readonly startTimeNs: bigint;
   readonly endTimeNs: bigint;
-  readonly warnings: readonly string[];
   readonly #files: readonly StorageFileReader[];
 
   constructor(bagPath: string, storage: BagStorage, files: StorageFileReader[], metadata: BagMetadata | undefined) {
@@ -99,7 +98,11 @@ class RosbagReader implements BagReader {
         undefined,
       ) ?? 0n;
     this.endTimeNs = withMessages.reduce((a, f) => (f.endTimeNs > a ? f.endTimeNs : a), 0n);
-    this.warnings = files.flatMap((f) => f.warnings);
+  }
+
+  /** Live: reading can add warnings (damage found while reading). */
+  get warnings(): readonly string[] {
+    return this.#files.flatMap((f) => f.warnings);
   }
 
   async *readMessages(options: ReadMessagesOptions = {}): AsyncIterable<BagMessage> {

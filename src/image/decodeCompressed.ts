@@ -32,6 +32,25 @@ async function decodeCmyk(bytes: Uint8Array): Promise<RawImage> {
   return rgb8(info.width, info.height, out);
 }
 
+/**
+ * Most pixels decoded from one image (50 MP: a large phone photo; camera frames are far smaller). The header's size
+ * is checked before decoding: a one-bit error in a PNG's width made sharp allocate and decode 167 MP (half a GB,
+ * seconds) from 93 bytes before it noticed the data was short (found by the image fuzz suite).
+ */
+export const MAX_DECODED_PIXELS = 50_000_000;
+
+function refuseOversize(format: string, width: number | undefined, height: number | undefined, bytes: number): void {
+  const pixels = (width ?? 0) * (height ?? 0);
+  if (pixels > MAX_DECODED_PIXELS) {
+    throw new EdgenextError(
+      ErrorCodes.decodeError,
+      `cannot decode ${format.toUpperCase()} data (${bytes} bytes): its header says ${width}x${height} ` +
+        `(${(pixels / 1e6).toFixed(1)} MP), more than the ${MAX_DECODED_PIXELS / 1e6} MP edgenext decodes ` +
+        `(a damaged header, or downscale the image first)`,
+    );
+  }
+}
+
 function describe(input: CompressedImage): string {
   return input.format === '' ? 'image' : `'${input.format}' image`;
 }
@@ -56,6 +75,7 @@ export async function decodeCompressed(input: CompressedImage): Promise<RawImage
   }
   try {
     const metadata = await sharp(input.data, { failOn: 'truncated' }).metadata();
+    refuseOversize(sniffed, metadata.width, metadata.height, input.data.length);
     if (metadata.space === 'cmyk') return await decodeCmyk(input.data);
     // Embedded ICC profiles are ignored, as PIL's convert('RGB') and cv2.imread ignore them: the pixels then equal
     // what timm-trained models and the model zoo saw (checked byte for byte against PIL on the fixtures).
@@ -70,6 +90,7 @@ export async function decodeCompressed(input: CompressedImage): Promise<RawImage
     }
     return rgb8(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.length));
   } catch (error) {
+    if (error instanceof EdgenextError) throw error;
     const detail = errorMessage(error).split('\n')[0] ?? 'unknown error';
     throw new EdgenextError(
       ErrorCodes.decodeError,

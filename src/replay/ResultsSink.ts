@@ -1,7 +1,7 @@
 import { McapBagWriter, JsonLinesWriter } from '../bag';
 import { encodeMessage, ros2msgSchemaText, toEdgenextClassificationMsg } from '../messages';
 import { stampToNs } from '../core/image';
-import type { ReplayResult } from './types';
+import type { ReplayModel, ReplayResult } from './types';
 
 export const RESULT_TYPE = 'edgenext/msg/Classification';
 
@@ -16,7 +16,7 @@ export class ResultsSink {
   readonly jsonlFile: string;
   readonly #bag: McapBagWriter;
   readonly #jsonl: JsonLinesWriter;
-  readonly #model: { name: string; backend: string; syntheticWeights: boolean };
+  readonly #model: ReplayModel;
 
   private constructor(
     bagDir: string,
@@ -32,15 +32,12 @@ export class ResultsSink {
     this.#model = model;
   }
 
-  get model(): { name: string; backend: string; syntheticWeights: boolean } {
+  get model(): ReplayModel {
     return this.#model;
   }
 
   /** Creates `<out>` (bag directory, replaced) and `<out>.jsonl`. */
-  static async create(
-    out: string,
-    model: { name: string; backend: string; syntheticWeights: boolean },
-  ): Promise<ResultsSink> {
+  static async create(out: string, model: ReplayModel): Promise<ResultsSink> {
     const bag = await McapBagWriter.create(out, { schemaTextFor: ros2msgSchemaText, overwrite: true });
     const jsonl = await JsonLinesWriter.create(`${out}.jsonl`);
     return new ResultsSink(out, `${out}.jsonl`, bag, jsonl, model);
@@ -67,6 +64,8 @@ export class ResultsSink {
       backend: this.#model.backend,
       // Said on every line so that no script mistakes the bundled model's labels for real predictions.
       syntheticWeights: this.#model.syntheticWeights,
+      labelsMeaningful: this.#model.labelsMeaningful ?? !this.#model.syntheticWeights,
+      ...(this.#model.labelsNote !== undefined && { labelsNote: this.#model.labelsNote }),
     });
   }
 

@@ -1,4 +1,5 @@
 import type { ReplaySummary } from './types';
+import { plural } from '../core/plural';
 
 const SYNTHETIC_NOTE = 'the model has synthetic weights: class labels are not meaningful (speed test only)';
 
@@ -17,8 +18,11 @@ export function formatReplaySummary(s: ReplaySummary): string[] {
   for (const t of s.topics) {
     // What was really read: a damaged bag stops early, and the index may promise more than the file holds.
     const read = t.replayed ? s.perTopic.find((p) => p.topic === t.name)?.frames : undefined;
-    const count = read !== undefined && read !== t.messageCount ? `${read} of ${t.messageCount}` : `${t.messageCount}`;
-    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${count} messages`);
+    const count =
+      read !== undefined && read !== t.messageCount
+        ? `${read} of ${plural(t.messageCount, 'message')}`
+        : plural(t.messageCount, 'message');
+    lines.push(`  ${t.replayed ? 'replayed' : 'skipped '} ${t.name} [${t.type}] ${count}`);
   }
   lines.push(`model: ${s.model.name} on ${s.model.backend}`);
   const p = s.pipeline;
@@ -27,11 +31,14 @@ export function formatReplaySummary(s: ReplaySummary): string[] {
     `pipeline: ${p.queuePolicy} depth ${p.queueDepth}, ${age}, batch ${p.maxBatch} (wait ${p.maxWaitMs} ms), ${p.maxInflight} in flight`,
   );
   if (s.model.syntheticWeights) lines.push(`note: ${SYNTHETIC_NOTE}`);
+  else if (s.model.labelsMeaningful === false) {
+    lines.push(`note: ${s.model.labelsNote ?? 'this model'}: class labels are not meaningful`);
+  }
   for (const t of s.perTopic) {
-    lines.push(`${t.topic}: ${t.frames} frames, ${t.classified} classified, dropped: ${causes(t.dropped)}`);
+    lines.push(`${t.topic}: ${plural(t.frames, 'frame')}, ${t.classified} classified, dropped: ${causes(t.dropped)}`);
   }
   const byCause = s.droppedTotal > 0 ? ` (${causes(s.dropped)})` : '';
-  lines.push(`total: ${s.frames} frames, ${s.classified} classified, dropped ${s.droppedTotal}${byCause}`);
+  lines.push(`total: ${plural(s.frames, 'frame')}, ${s.classified} classified, dropped ${s.droppedTotal}${byCause}`);
   lines.push(
     `latency: p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
   );

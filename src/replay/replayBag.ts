@@ -16,6 +16,7 @@ import {
 import { nearestRankPercentile as percentile } from '../core/percentile';
 import { ResultsSink } from './ResultsSink';
 import type { ReplayClassifier, ReplayOptions, ReplayResult, ReplaySummary, TopicSummary } from './types';
+import { plural } from '../core/plural';
 
 /** What each frame carries through the pipeline: the bag message it came from. */
 interface BagMessageRef {
@@ -54,7 +55,7 @@ function replayableTopics(reader: BagReader, wanted: readonly string[] | undefin
     }
     throw new EdgenextError(
       ErrorCodes.invalidArgument,
-      `${reader.path}: empty bag (no messages in ${reader.topics.length} topics)`,
+      `${reader.path}: empty bag (no messages in ${plural(reader.topics.length, 'topic')})`,
     );
   }
   const images = reader.topics.filter((t) => isImageType(t.type));
@@ -169,6 +170,8 @@ export async function replayOpenedBag(
     name: classifier.card.modelName,
     backend: classifier.card.backend,
     syntheticWeights: classifier.card.syntheticWeights,
+    labelsMeaningful: classifier.card.labelsMeaningful ?? !classifier.card.syntheticWeights,
+    ...(classifier.card.labelsNote !== undefined && { labelsNote: classifier.card.labelsNote }),
   };
   const sink = options.out !== undefined ? await ResultsSink.create(options.out, model) : undefined;
 

@@ -3,12 +3,31 @@ import type { ImageInput } from '../core/image';
 import type { ModelInput } from '../core/preprocessing';
 import type { PipelineBackend, PipelineOptions } from '../pipeline';
 
+/** What replay reports about the model; the runtime's ModelCard fits. */
+export interface ReplayModelCard {
+  readonly modelName: string;
+  readonly backend: string;
+  readonly syntheticWeights: boolean;
+  /** False when the labels must not be read as predictions (synthetic weights, the BPU emulator); default: not when the weights are synthetic. */
+  readonly labelsMeaningful?: boolean;
+  readonly labelsNote?: string;
+}
+
+/** The model as replay's summary and result files name it. */
+export interface ReplayModel {
+  readonly name: string;
+  readonly backend: string;
+  readonly syntheticWeights: boolean;
+  readonly labelsMeaningful?: boolean;
+  readonly labelsNote?: string;
+}
+
 /**
  * What replay needs from a classifier: the runtime's Classifier (src/runtime openClassifier) fits it.
  */
 export interface ReplayClassifier {
   readonly backend: PipelineBackend;
-  readonly card: { readonly modelName: string; readonly backend: string; readonly syntheticWeights: boolean };
+  readonly card: ReplayModelCard;
   preprocess(image: ImageInput): ModelInput | Promise<ModelInput>;
   postprocess(logits: Float32Array, topK: number): readonly ClassScore[];
 }
@@ -101,7 +120,7 @@ export interface ReplaySummary {
   readonly fps: number;
   /** Most frequent top-1 classes, most frequent first (at most 5). */
   readonly topClasses: readonly { readonly classId: number; readonly label: string; readonly count: number }[];
-  readonly model: { readonly name: string; readonly backend: string; readonly syntheticWeights: boolean };
+  readonly model: ReplayModel;
   readonly resultsBag: string | undefined;
   readonly resultsJsonl: string | undefined;
   /** Reader warnings (e.g. a truncated file read without its index). */

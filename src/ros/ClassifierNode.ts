@@ -219,6 +219,11 @@ export class ClassifierNode {
     return this.#publishErrors;
   }
 
+  /** Messages per camera topic that did not decode (counted before the pipeline, which never saw them). */
+  get decodeRejections(): ReadonlyMap<string, number> {
+    return new Map(this.#rejections);
+  }
+
   /** Errors caught inside rclnodejs callbacks and RxJS handlers (a throw there would abort the process). */
   get callbackErrors(): number {
     return this.#callbackErrors;
@@ -243,7 +248,7 @@ export class ClassifierNode {
     const card = classifier.card;
     logger.info(
       `model ${card.modelName} (${card.backend}, ${card.inputWidth}x${card.inputHeight} ${card.inputFormat}) ready: ` +
-        `warm-up ${card.warmupLatencyMs.toFixed(1)} ms${card.syntheticWeights ? ', SYNTHETIC weights: labels are not meaningful' : ''}`,
+        `warm-up ${card.warmupLatencyMs.toFixed(1)} ms${card.labelsMeaningful ? '' : `, ${card.labelsNote ?? ''}: labels are not meaningful`}`,
     );
 
     this.#createPublishers();

@@ -4,6 +4,7 @@
  */
 import type { RosDiagnosticArray, RosDiagnosticStatus, RosKeyValue, RosTime } from '../messages';
 import { DROP_CAUSES, type DropCause, type PipelineStatsSnapshot, type SourceStats } from '../pipeline';
+import { plural } from '../core/plural';
 
 /** diagnostic_msgs/DiagnosticStatus level constants. */
 export const DiagnosticLevels = { ok: 0, warn: 1, error: 2, stale: 3 } as const;
@@ -53,7 +54,7 @@ function sourceStatus(input: DiagnosticsInput, source: SourceStats): RosDiagnost
     message = received === 0 ? 'no frames received yet' : 'no frames received in the last period';
   } else if (droppedInPeriod / receivedInPeriod > input.dropWarnRatio) {
     level = DiagnosticLevels.warn;
-    message = `dropped ${droppedInPeriod} of ${receivedInPeriod} frames in the last period (${causes.join(', ')})`;
+    message = `dropped ${droppedInPeriod} of ${plural(receivedInPeriod, 'frame')} in the last period (${causes.join(', ')})`;
   } else {
     message = `${formatNumber(source.inputFps)} fps in, ${formatNumber(source.outputFps)} fps out`;
   }
@@ -84,13 +85,13 @@ function backendStatus(input: DiagnosticsInput): RosDiagnosticStatus {
   const errorsInPeriod = now.errors - (before?.errors ?? 0);
   const callsInPeriod = now.batches - (before?.batches ?? 0);
   let level: number = DiagnosticLevels.ok;
-  let message = `${callsInPeriod} inference calls in the last period`;
+  let message = `${plural(callsInPeriod, 'inference call')} in the last period`;
   if (errorsInPeriod > 0 && errorsInPeriod >= callsInPeriod) {
     level = DiagnosticLevels.error;
-    message = `every inference call failed in the last period (${errorsInPeriod} errors)`;
+    message = `every inference call failed in the last period (${plural(errorsInPeriod, 'error')})`;
   } else if (errorsInPeriod > 0) {
     level = DiagnosticLevels.warn;
-    message = `${errorsInPeriod} of ${callsInPeriod} inference calls failed in the last period`;
+    message = `${errorsInPeriod} of ${plural(callsInPeriod, 'inference call')} failed in the last period`;
   }
   return {
     level,

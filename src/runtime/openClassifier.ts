@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { OnnxBackend } from '../backends/onnx/OnnxBackend';
-import { BPU_LIBRARY_ENV, openBpuBackend } from '../backends/bpu';
+import { BpuBackend, openBpuBackend } from '../backends/bpu';
 import type { InferenceBackend } from '../core/backend';
 import type { ClassScore } from '../core/classification';
+import { errorMessage } from '../core/errors';
 import type { ImageInput } from '../core/image';
 import {
   withResizePolicy,
@@ -16,14 +17,17 @@ import { softmax, topK } from '../core/postprocess';
 import { ensureSyntheticModel, inspectOnnxModel, isEdgeNeXtVariant, METADATA_KEYS } from '../graph';
 import { preprocessImage, preprocessRaw } from '../image';
 import { loadLabels } from '../model/labels';
-import { loadModelCatalog } from '../model/modelCatalog';
+import { loadModelCatalog, type ModelCatalog } from '../model/modelCatalog';
 import { resolveModel, type BackendChoice, type ResolvedModel } from '../model/resolveModel';
 import { sha256File } from '../model/sha256File';
 
 export interface ClassifierOptions {
   /** Catalogue name/alias, `synthetic:<name>[:seed]`, or a file path. Default: the synthetic default model. */
   readonly model?: string;
-  /** Default 'auto': the BPU when its runtime library is present and the model has a .bin, else ONNX. */
+  /**
+   * Default 'auto': the BPU when the model's .bin is present and the runtime library loads; when it does not, a
+   * one-line notice says why and the model's ONNX file is used instead.
+   */
   readonly backend?: BackendChoice;
   readonly modelDir?: string;
   /** Model catalogue file; default config/models.yaml of the package. */
@@ -43,6 +47,8 @@ export interface ClassifierOptions {
   readonly resize?: ResizePolicy;
   /** Skips the warm-up inference (tools that only inspect). Default false. */
   readonly skipWarmup?: boolean;
+  /** Where one-line notices go (the auto backend falling back to ONNX). Default: stderr. */
+  readonly onNotice?: (line: string) => void;
 }
 
 /** What a consumer needs to know about the loaded model (published latched by the ROS node). */
@@ -62,6 +68,10 @@ export interface ModelCard {
   readonly numClasses: number;
   /** True for graph-builder models: their labels carry no meaning. */
   readonly syntheticWeights: boolean;
+  /** False when a reader must not take the labels and scores as predictions (synthetic weights, the BPU emulator). */
+  readonly labelsMeaningful: boolean;
+  /** Why the labels are not meaningful, in words; absent when they are. */
+  readonly labelsNote?: string;
   readonly warmupLatencyMs: number;
 }
 
@@ -77,14 +87,9 @@ export interface Classifier {
   close(): Promise<void>;
 }
 
-const DEFAULT_BPU_LIBRARY_PATHS = ['/usr/lib/libdnn.so', '/usr/hobot/lib/libdnn.so'];
-
-function bpuRuntimePresent(libraryPath: string | undefined): boolean {
-  if (libraryPath !== undefined) return true;
-  const fromEnv = process.env[BPU_LIBRARY_ENV];
-  if (fromEnv !== undefined && fromEnv.length > 0) return true;
-  return DEFAULT_BPU_LIBRARY_PATHS.some((candidate) => existsSync(candidate));
-}
+export const SYNTHETIC_WEIGHTS_NOTE = 'SYNTHETIC WEIGHTS (no pretrained weights are bundled)';
+export const BPU_EMULATOR_NOTE =
+  "BPU EMULATOR (scores follow the emulator's test function of the mean luma, not a network)";
 
 async function modelFileOf(resolved: ResolvedModel, options: ClassifierOptions): Promise<string> {
   if (resolved.source.kind === 'file') return resolved.source.path;
@@ -106,6 +111,13 @@ function hasSyntheticWeights(resolved: ResolvedModel, modelFile: string): boolea
   } catch {
     return false;
   }
+}
+
+/** Why a reader must not take this classifier's labels as predictions, or undefined when they may. */
+function labelsNoteFor(syntheticWeights: boolean, backend: InferenceBackend): string | undefined {
+  if (syntheticWeights) return SYNTHETIC_WEIGHTS_NOTE;
+  if (backend instanceof BpuBackend && backend.runtimeVersion.includes('emulator')) return BPU_EMULATOR_NOTE;
+  return undefined;
 }
 
 async function openBackend(
@@ -134,20 +146,51 @@ async function openBackend(
   });
 }
 
+interface OpenedModel {
+  readonly resolved: ResolvedModel;
+  readonly modelFile: string;
+  readonly backend: InferenceBackend;
+}
+
+/**
+ * Resolves and opens the model. `auto` tries the BPU whenever the model's .bin is present; when the runtime
+ * library or the model does not load, it says why in one line and opens the model's ONNX file instead (a model
+ * given as a .bin path has no ONNX counterpart: then the BPU error stands).
+ */
+async function openModel(catalog: ModelCatalog, options: ClassifierOptions): Promise<OpenedModel> {
+  const common = {
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.modelDir !== undefined ? { modelDir: options.modelDir } : {}),
+  };
+  const choice = options.backend ?? 'auto';
+  const resolved = resolveModel(catalog, { ...common, backend: choice, bpuAvailable: true });
+  const modelFile = await modelFileOf(resolved, options);
+  if (choice !== 'auto' || resolved.backend !== 'bpu') {
+    return { resolved, modelFile, backend: await openBackend(resolved, modelFile, options) };
+  }
+  try {
+    return { resolved, modelFile, backend: await openBackend(resolved, modelFile, options) };
+  } catch (bpuError) {
+    let onnx: ResolvedModel;
+    try {
+      onnx = resolveModel(catalog, { ...common, backend: 'onnx' });
+    } catch {
+      throw bpuError;
+    }
+    const notice = options.onNotice ?? ((line: string) => process.stderr.write(`edgenext: ${line}\n`));
+    notice(`backend auto: the BPU is not usable (${errorMessage(bpuError)}); using ONNX Runtime on the CPU`);
+    const onnxFile = await modelFileOf(onnx, options);
+    return { resolved: onnx, modelFile: onnxFile, backend: await openBackend(onnx, onnxFile, options) };
+  }
+}
+
 /**
  * The composition root: resolves the model, opens the backend, loads labels, fixes the preprocessing to
  * what the loaded model takes, and runs one warm-up inference so the first real frame is not slow.
  */
 export async function openClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
   const catalog = loadModelCatalog(options.catalogPath);
-  const resolved = resolveModel(catalog, {
-    ...(options.model !== undefined ? { model: options.model } : {}),
-    ...(options.backend !== undefined ? { backend: options.backend } : {}),
-    ...(options.modelDir !== undefined ? { modelDir: options.modelDir } : {}),
-    bpuAvailable: bpuRuntimePresent(options.bpuLibraryPath),
-  });
-  const modelFile = await modelFileOf(resolved, options);
-  const backend = await openBackend(resolved, modelFile, options);
+  const { resolved, modelFile, backend } = await openModel(catalog, options);
   try {
     const { entry } = resolved;
     const labels = loadLabels(entry.labelsPath, backend.info.numClasses);
@@ -187,6 +230,8 @@ export async function openClassifier(options: ClassifierOptions = {}): Promise<C
       await backend.infer([input]);
       warmupLatencyMs = performance.now() - started;
     }
+    const syntheticWeights = hasSyntheticWeights(resolved, modelFile);
+    const labelsNote = labelsNoteFor(syntheticWeights, backend);
     const card: ModelCard = {
       modelName: backend.info.modelName,
       catalogEntry: entry.name,
@@ -201,7 +246,9 @@ export async function openClassifier(options: ClassifierOptions = {}): Promise<C
       resize,
       labelsFile: entry.labelsPath,
       numClasses: backend.info.numClasses,
-      syntheticWeights: hasSyntheticWeights(resolved, modelFile),
+      syntheticWeights,
+      labelsMeaningful: labelsNote === undefined,
+      ...(labelsNote !== undefined ? { labelsNote } : {}),
       warmupLatencyMs,
     };
     return { backend, card, labels, preprocessSpec, preprocess, postprocess, close: () => backend.close() };

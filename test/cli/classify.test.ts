@@ -76,9 +76,18 @@ describe('edgenext classify', () => {
     expect(code).toBe(0);
     // Letterbox pads 320x240 to 224x168 + 2x28 rows of grey 127: mean luma = (168*126 + 56*125)/224 = 125.75,
     // so the emulated model's top-1 is round(125.75 * 999 / 255) = 493.
-    const result = JSON.parse(stdout[0]!) as { backend: string; topK: { classId: number }[] };
+    const result = JSON.parse(stdout[0]!) as {
+      backend: string;
+      topK: { classId: number }[];
+      labelsMeaningful: boolean;
+      labelsNote: string;
+    };
     expect(result.backend).toBe('bpu');
     expect(result.topK[0]!.classId).toBe(493);
+    // The emulator's ImageNet label and high score mean nothing: the JSON and the text header both say so.
+    expect(result.labelsMeaningful).toBe(false);
+    expect(result.labelsNote).toContain('BPU EMULATOR');
+    expect(stderr).toContainEqual(expect.stringMatching(/on bpu .*BPU EMULATOR .*class labels are not meaningful/));
   });
 
   it('refuses bad arguments with one line and exit code 2', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runReplayCommand } from '../../src/cli/commands/replay';
 import { encodeCompressed } from '../../src/image';
-import { makeImageBag } from '../../src/replay';
+import { makeImageBag } from '../../src/bagmake';
 import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
 
 /** A 224x224 grey PNG: letterboxing leaves it unpadded, so its NV12 luma is uniform. */
@@ -58,7 +58,11 @@ describe('edgenext replay on the BPU backend (emulated libdnn)', () => {
       droppedTotal: number;
       model: { backend: string };
     };
-    expect(summary).toMatchObject({ classified: 3, droppedTotal: 0, model: { backend: 'bpu' } });
+    expect(summary).toMatchObject({
+      classified: 3,
+      droppedTotal: 0,
+      model: { backend: 'bpu', labelsMeaningful: false, labelsNote: expect.stringContaining('BPU EMULATOR') },
+    });
 
     // BT.601 limited-range luma of grey L is ((220 L + 128) >> 8) + 16: 16, 126, 235 for L = 0, 128, 255; the emulated
     // model's top-1 is round(Y * 999 / 255): 63, 494, 921.
@@ -66,8 +70,17 @@ describe('edgenext replay on the BPU backend (emulated libdnn)', () => {
       .trim()
       .split('\n');
     const results = lines.map(
-      (l) => JSON.parse(l) as { stampNs: string; topK: { classId: number }[]; backend: string },
+      (l) =>
+        JSON.parse(l) as {
+          stampNs: string;
+          topK: { classId: number }[];
+          backend: string;
+          labelsMeaningful: boolean;
+          labelsNote: string;
+        },
     );
+    // The emulator's classes are a function of the mean luma: every result line says its labels mean nothing.
+    expect(results.every((r) => !r.labelsMeaningful && r.labelsNote.includes('BPU EMULATOR'))).toBe(true);
     expect(results.map((r) => r.topK[0]!.classId)).toEqual([63, 494, 921]);
     expect(results.map((r) => r.stampNs)).toEqual([
       '1700000000000000000',

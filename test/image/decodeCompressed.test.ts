@@ -231,6 +231,19 @@ describe('decodeCompressed', () => {
     await expect(decodeCompressed(compressed(new Uint8Array(0)))).rejects.toMatchObject({ code: 'decode_error' });
   });
 
+  it('refuses, before decoding, a header claiming more than MAX_DECODED_PIXELS (fuzz seed 20261206 regression)', async () => {
+    // The fuzz suite's counterexample: a 6x5 RGBA PNG with bit 1 of byte 16 (the top byte of the IHDR width) flipped
+    // claims 33554438x5 = 167.8 MP; sharp used to allocate and decode it (half a GB, seconds) before failing.
+    const rgba = { kind: 'raw' as const, width: 6, height: 5, encoding: 'rgba8', step: 24, data: new Uint8Array(120) };
+    const bytes = (await encodeCompressed(rgba, 'png')).data.slice();
+    bytes[16] = (bytes[16] as number) ^ 0b10;
+    // The message is the header check's, not libpng's read error: nothing was decoded.
+    await expect(decodeCompressed(compressed(bytes))).rejects.toMatchObject({
+      code: 'decode_error',
+      message: `cannot decode PNG data (${bytes.length} bytes): its header says 33554438x5 (167.8 MP), more than the 50 MP edgenext decodes (a damaged header, or downscale the image first)`,
+    });
+  });
+
   it('readImageFile: file_not_found names the path', async () => {
     const missing = path.join(IMAGES, 'no_such_image.jpg');
     await expect(readImageFile(missing)).rejects.toMatchObject({

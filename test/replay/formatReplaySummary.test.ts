@@ -56,4 +56,18 @@ describe('formatReplaySummary', () => {
     expect(lines).toContain('total: 10 frames, 6 classified, dropped 4 (queue_full 3, malformed 1)');
     expect(lines).toContain('note: the model has synthetic weights: class labels are not meaningful (speed test only)');
   });
+
+  it('says "1 frame" and "1 message", not "1 frames"', () => {
+    const lines = formatReplaySummary(
+      summary({
+        topics: [{ name: '/cam', type: 'sensor_msgs/msg/Image', messageCount: 1, replayed: true }],
+        perTopic: [{ topic: '/cam', type: 'sensor_msgs/msg/Image', frames: 1, classified: 1, dropped: {} }],
+        frames: 1,
+        classified: 1,
+      }),
+    );
+    expect(lines).toContain('  replayed /cam [sensor_msgs/msg/Image] 1 message');
+    expect(lines).toContain('/cam: 1 frame, 1 classified, dropped: 0');
+    expect(lines).toContain('total: 1 frame, 1 classified, dropped 0');
+  });
 });

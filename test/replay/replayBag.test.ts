@@ -12,7 +12,8 @@ import {
   ros2msgSchemaText,
   type RosEdgenextClassification,
 } from '../../src/messages';
-import { makeImageBag, replayBag, resultsTopicFor, type ReplayResult } from '../../src/replay';
+import { makeImageBag } from '../../src/bagmake';
+import { replayBag, resultsTopicFor, type ReplayResult } from '../../src/replay';
 import { copyFixtureBags, FIXTURE_BAGS, FIXTURES, removeDir } from '../bag/fixtureBags';
 import { expectHumbleBag } from '../bag/rosbag2Rules';
 import { fakeClassifier, fakeLogits, fakePostprocess, fakePreprocess } from './fakeClassifier';
@@ -139,7 +140,7 @@ describe('replay behaviour', () => {
     const out = path.join(tmp, 'out', 'results');
     const summary = await replayBag({ bagPath: bagDir, pace: { mode: 'max_speed' }, out }, fakeClassifier());
     expect(summary.resultsBag).toBe(out);
-    expect(summary.model).toEqual({ name: 'fake', backend: 'onnx', syntheticWeights: true });
+    expect(summary.model).toEqual({ name: 'fake', backend: 'onnx', syntheticWeights: true, labelsMeaningful: false });
     const info = await expectHumbleBag(out, 'mcap');
     const topic = (info['topics_with_message_count'] as Record<string, unknown>[])[0]!['topic_metadata'] as Record<
       string,

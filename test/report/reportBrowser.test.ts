@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { runReplayCommand, type OpenReplayClassifier } from '../../src/cli/commands/replay';
-import { makeImageBag } from '../../src/replay';
+import { makeImageBag } from '../../src/bagmake';
 import { fakeClassifier } from '../replay/fakeClassifier';
 import { FIXTURE_IMAGES, REPO_ROOT } from '../support/paths';
 

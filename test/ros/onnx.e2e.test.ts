@@ -83,10 +83,14 @@ it('classifies CompressedImage and raw Image messages with the real ONNX classif
       modelName: string;
       fileSha256: string;
       syntheticWeights: boolean;
+      labelsMeaningful: boolean;
+      labelsNote: string;
       backend: string;
     };
     expect(modelCard.backend).toBe('onnx');
     expect(modelCard.syntheticWeights).toBe(true);
+    expect(modelCard.labelsMeaningful).toBe(false);
+    expect(modelCard.labelsNote).toContain('SYNTHETIC WEIGHTS');
     expect(modelCard.fileSha256).toMatch(/^[0-9a-f]{64}$/);
     expect({
       frame: fromJpeg?.header.frame_id,

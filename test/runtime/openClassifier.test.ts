@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { syntheticInput } from '../../src/graph';
 import { preprocessRaw } from '../../src/image';
-import { openClassifier } from '../../src/runtime/openClassifier';
+import { BPU_EMULATOR_NOTE, openClassifier, SYNTHETIC_WEIGHTS_NOTE } from '../../src/runtime/openClassifier';
 import { ensureEmulator, EXAMPLE_MODEL } from '../backends/bpu/emulator';
+import { buildTinyClassifier } from '../support/tinyOnnxClassifier';
 
 // Synthetic models are cached per test run, not in the user's home folder.
 const modelDir = mkdtempSync(path.join(tmpdir(), 'edgenext-models-'));
@@ -47,6 +48,8 @@ describe('openClassifier on ONNX Runtime', () => {
         resize: { policy: 'letterbox', interpolation: 'bilinear', padValue: 127 },
         numClasses: 1000,
         syntheticWeights: true,
+        labelsMeaningful: false,
+        labelsNote: SYNTHETIC_WEIGHTS_NOTE,
       });
       expect(path.dirname(card.modelFile)).toBe(modelDir);
       expect(card.fileSha256).toBe(createHash('sha256').update(readFileSync(card.modelFile)).digest('hex'));
@@ -125,6 +128,8 @@ describe('openClassifier on the BPU (emulated libdnn)', () => {
         backend: 'bpu',
         inputFormat: 'nv12',
         syntheticWeights: false,
+        labelsMeaningful: false,
+        labelsNote: BPU_EMULATOR_NOTE,
       });
       // Gray 128 -> BT.601 limited-range luma Y = ((66+129+25)*128 + 128 >> 8) + 16 = 126; the emulated model's
       // top-1 is round(meanY * 999 / 255) = 494 with logit 10 against 0 for the other 999 classes.
@@ -145,5 +150,58 @@ describe('openClassifier on the BPU (emulated libdnn)', () => {
       code: 'backend_unavailable',
       message: expect.stringContaining(missing),
     });
+  });
+});
+
+describe("openClassifier with backend 'auto'", () => {
+  const bpuLibraryPath = ensureEmulator();
+  // A model folder holding both of the catalogue's xx_small files: the emulator's description as the BPU .bin
+  // and a tiny real ONNX classifier of the same input size.
+  const bothDir = mkdtempSync(path.join(tmpdir(), 'edgenext-auto-'));
+  copyFileSync(EXAMPLE_MODEL, path.join(bothDir, 'EdgeNeXt_xx_small_224x224_nv12.bin'));
+  writeFileSync(
+    path.join(bothDir, 'edgenext_xx_small.onnx'),
+    buildTinyClassifier({
+      width: 224,
+      height: 224,
+      weights: Array.from({ length: 1000 }, (_, i) => [i / 1000, 0, 0]),
+      bias: new Array<number>(1000).fill(0),
+    }),
+  );
+
+  it('tries the BPU, and when its runtime library does not load says why in one line and uses ONNX', async () => {
+    const missing = path.join(bothDir, 'nope', 'libdnn.so');
+    const notices: string[] = [];
+    const classifier = await openClassifier({
+      model: 'xx_small',
+      modelDir: bothDir,
+      bpuLibraryPath: missing,
+      onNotice: (line) => notices.push(line),
+    });
+    try {
+      expect(classifier.card.backend).toBe('onnx');
+      expect(classifier.card.modelFile).toBe(path.join(bothDir, 'edgenext_xx_small.onnx'));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^backend auto: the BPU is not usable \(.*nope\/libdnn\.so.*\); using ONNX Runtime/);
+      expect(notices[0]).not.toContain('\n');
+    } finally {
+      await classifier.close();
+    }
+  });
+
+  it('uses the BPU when the library loads (the emulator), without a notice', async () => {
+    const notices: string[] = [];
+    const classifier = await openClassifier({
+      model: 'xx_small',
+      modelDir: bothDir,
+      bpuLibraryPath,
+      onNotice: (line) => notices.push(line),
+    });
+    try {
+      expect(classifier.card).toMatchObject({ backend: 'bpu', inputFormat: 'nv12', labelsMeaningful: false });
+      expect(notices).toEqual([]);
+    } finally {
+      await classifier.close();
+    }
   });
 });

@@ -1,23 +1,9 @@
 import type { Command } from 'commander';
 import { BAG_STORAGES, openBag, type BagStorage } from '../../bag';
 import { errorMessage, isEdgenextError } from '../../core/errors';
-import { BAG_IMAGE_ENCODINGS, makeImageBag, type BagImageEncoding } from '../../replay';
-
-/** Where a command writes; the commander action passes process streams, tests pass collectors. */
-export interface BagCommandIo {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
-
-const processIo: BagCommandIo = {
-  stdout: (line) => process.stdout.write(`${line}\n`),
-  stderr: (line) => process.stderr.write(`${line}\n`),
-};
-
-/** Exit codes: 2 = bad arguments, 1 = the operation failed. */
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
+import { plural } from '../../core/plural';
+import { BAG_IMAGE_ENCODINGS, makeImageBag, type BagImageEncoding } from '../../bagmake';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CommandIo } from '../commandIo';
 
 /** Options as commander hands them over (strings, validated here so messages name the option). */
 export interface BagMakeCommandOptions {
@@ -39,7 +25,7 @@ function formatNs(ns: bigint): string {
 export async function runBagMake(
   inputs: readonly string[],
   options: BagMakeCommandOptions,
-  io: BagCommandIo = processIo,
+  io: CommandIo = processIo,
 ): Promise<number> {
   const usage = (message: string): number => {
     io.stderr(`edgenext bag make: ${message}`);
@@ -78,7 +64,7 @@ export async function runBagMake(
     const first = made.stampsNs[0] ?? 0n;
     const last = made.stampsNs.at(-1) ?? 0n;
     io.stdout(
-      `wrote ${made.dir}: ${made.frames} frames on ${made.topic} (${made.type}, ${encoding}), ${storage}, ` +
+      `wrote ${made.dir}: ${plural(made.frames, 'frame')} on ${made.topic} (${made.type}, ${encoding}), ${storage}, ` +
         `stamps ${formatNs(first)} .. ${formatNs(last)}`,
     );
     return EXIT_OK;
@@ -89,7 +75,7 @@ export async function runBagMake(
 }
 
 /** `edgenext bag info <bag>`: storage, time span and topics of a bag. Returns the exit code. */
-export async function runBagInfo(bagPath: string, io: BagCommandIo = processIo): Promise<number> {
+export async function runBagInfo(bagPath: string, io: CommandIo = processIo): Promise<number> {
   try {
     const reader = await openBag(bagPath);
     try {

@@ -6,7 +6,7 @@ import type { ClassScore } from '../../core/classification';
 import { errorMessage } from '../../core/errors';
 import type { ImageInput } from '../../core/image';
 import { RESIZE_POLICIES, type ResizePolicy } from '../../core/preprocessing';
-import { readImageFile } from '../../image';
+import { isImageFileName, readImageFile } from '../../image';
 import { losslessOptions, runPipeline, validatePipelineOptions, type Frame } from '../../pipeline';
 import { BACKEND_CHOICES, type BackendChoice } from '../../model/resolveModel';
 import { openClassifier, type Classifier, type ClassifierOptions } from '../../runtime/openClassifier';
@@ -20,8 +20,7 @@ import {
   UsageError,
   type CommandIo,
 } from '../commandIo';
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.jpe']);
+import { plural } from '../../core/plural';
 
 export interface ClassifyCommandOptions {
   readonly model?: string;
@@ -58,7 +57,7 @@ export async function collectImages(args: readonly string[]): Promise<{ files: s
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) files.push(full);
+      else if (isImageFileName(entry.name)) files.push(full);
     }
   };
   for (const arg of args) {
@@ -203,9 +202,7 @@ export async function runClassify(
   }
   try {
     const { card } = classifier;
-    const note = card.syntheticWeights
-      ? ` — SYNTHETIC WEIGHTS (no pretrained weights are bundled): class labels are not meaningful`
-      : '';
+    const note = card.labelsMeaningful ? '' : ` — ${card.labelsNote ?? ''}: class labels are not meaningful`;
     io.stderr(
       `model ${card.modelName} on ${card.backend} (${card.inputWidth}x${card.inputHeight} ${card.inputFormat}, resize ${card.resize.policy})${note}`,
     );
@@ -253,6 +250,8 @@ export async function runClassify(
             model: card.modelName,
             backend: card.backend,
             syntheticWeights: card.syntheticWeights,
+            labelsMeaningful: card.labelsMeaningful,
+            ...(card.labelsNote !== undefined ? { labelsNote: card.labelsNote } : {}),
           }),
         );
       } else if (result.error === undefined) {
@@ -263,7 +262,7 @@ export async function runClassify(
     bar?.stop();
     await views?.writeReport([views.latencySection('Latency (preprocess + inference)'), views.errorsSection()]);
     if (options.report !== undefined) io.stderr(`report: ${options.report}`);
-    if (failures > 0) io.stderr(`${failures} of ${files.length + missing.length} inputs failed`);
+    if (failures > 0) io.stderr(`${failures} of ${plural(files.length + missing.length, 'input')} failed`);
     return failures > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await classifier.close();

@@ -17,25 +17,14 @@ import { openClassifier } from '../../runtime/openClassifier';
 import { pipelineOptionsFrom } from '../../ros/ClassifierNode';
 import { readNodeParamsFile } from '../../ros/paramsFile';
 import { ResultViews } from '../resultViews';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CommandIo } from '../commandIo';
 
-/** Where a command writes; the commander action passes process streams, tests pass collectors. */
-export interface ReplayCommandIo {
-  stdout(line: string): void;
-  stderr(line: string): void;
-  /** Show a progress bar on stderr; default: when stderr is a terminal. */
+/** The command's I/O (commandIo); `progress` shows a bar on stderr, default: when stderr is a terminal. */
+export interface ReplayCommandIo extends CommandIo {
   readonly progress?: boolean;
 }
 
-const processIo: ReplayCommandIo = {
-  stdout: (line) => process.stdout.write(`${line}\n`),
-  stderr: (line) => process.stderr.write(`${line}\n`),
-  progress: process.stderr.isTTY === true,
-};
-
-/** Exit codes: 2 = bad arguments, 1 = the bag or the replay failed. */
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
+const replayProcessIo: ReplayCommandIo = { ...processIo, progress: processIo.interactive === true };
 
 const BACKENDS = BACKEND_CHOICES;
 
@@ -84,7 +73,7 @@ function summaryJson(summary: ReplaySummary): string {
 export async function runReplayCommand(
   bagPath: string,
   options: ReplayCommandOptions,
-  io: ReplayCommandIo = processIo,
+  io: ReplayCommandIo = replayProcessIo,
   open: OpenReplayClassifier = openClassifier,
 ): Promise<number> {
   const usage = (message: string): number => {

@@ -141,6 +141,8 @@ export function createFakeClassifier(options: ClassifierOptions = {}): {
       labelsFile: '/models/palette_labels.json',
       numClasses: PALETTE.length,
       syntheticWeights: true,
+      labelsMeaningful: false,
+      labelsNote: 'SYNTHETIC WEIGHTS (test palette)',
       warmupLatencyMs: 1.5,
     },
     async preprocess(image: ImageInput): Promise<ModelInput> {

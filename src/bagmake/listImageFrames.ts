@@ -1,18 +1,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgenextError, ErrorCodes } from '../core/errors';
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+import { IMAGE_FILE_EXTENSIONS, isImageFileName } from '../image';
 
 /** One input image and, when the dataset gives one, its capture time. */
 export interface FrameFile {
   readonly file: string;
   /** From a EuRoC-style data.csv (`#timestamp [ns],filename`); undefined for plain folders and files. */
   readonly stampNs?: bigint;
-}
-
-function isImageFile(name: string): boolean {
-  return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
 }
 
 /** Rows of a EuRoC data.csv: `timestamp_ns,filename`, '#' comment header. */
@@ -61,9 +56,12 @@ export async function listImageFrames(inputs: readonly string[]): Promise<FrameF
       frames.push(...(await readEurocCsv(csv, input)));
       continue;
     }
-    const names = (await readdir(input)).filter(isImageFile).sort();
+    const names = (await readdir(input)).filter(isImageFileName).sort();
     if (names.length === 0) {
-      throw new EdgenextError(ErrorCodes.invalidArgument, `${input}: folder holds no .jpg/.jpeg/.png/.webp images`);
+      throw new EdgenextError(
+        ErrorCodes.invalidArgument,
+        `${input}: folder holds no ${IMAGE_FILE_EXTENSIONS.join('/')} images`,
+      );
     }
     frames.push(...names.map((name) => ({ file: path.join(input, name) })));
   }

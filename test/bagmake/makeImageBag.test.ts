@@ -4,7 +4,7 @@ import path from 'node:path';
 import { openBag, type BagMessage } from '../../src/bag';
 import { stampToNs } from '../../src/core/image';
 import { decodeImageMessage } from '../../src/messages';
-import { makeImageBag } from '../../src/replay';
+import { makeImageBag } from '../../src/bagmake';
 import { FIXTURES, removeDir } from '../bag/fixtureBags';
 import { expectHumbleBag } from '../bag/rosbag2Rules';
 import { rejection } from '../support/errors';
