@@ -28,7 +28,7 @@ export interface LoadRclnodejsOptions {
 function installHint(): string {
   return (
     `source /opt/ros/humble/setup.bash (and the edgenext overlay's install/setup.bash), then run ` +
-    `"npm_config_yes=true npm install --no-save --save-optional --omit=dev rclnodejs@${RCLNODEJS_VERSION}" in the ` +
+    `"npm_config_yes=true npm install --no-save --save-optional --omit=dev --ignore-scripts=false rclnodejs@${RCLNODEJS_VERSION}" in the ` +
     `edgenext app folder (install/edgenext/lib/edgenext_app, see docs/ros.md step 5)`
   );
 }

@@ -231,7 +231,7 @@ describe('scripts/classify.in (the lib/edgenext/classify wrapper)', () => {
     const result = spawnSync('bash', [configure(app)], { encoding: 'utf8' });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(
-      `edgenext: ${app}/node_modules is missing: run 'npm ci --omit=dev && npm_config_yes=true npm install --no-save --save-optional --omit=dev rclnodejs@2.2.0' in ${app} with ROS and the overlay sourced (docs/ros.md step 5)`,
+      `edgenext: ${app}/node_modules is missing: run 'npm ci --omit=dev && npm_config_yes=true npm install --no-save --save-optional --omit=dev --ignore-scripts=false rclnodejs@2.2.0' in ${app} with ROS and the overlay sourced (docs/ros.md step 5)`,
     );
   });
 });

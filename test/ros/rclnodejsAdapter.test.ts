@@ -42,7 +42,7 @@ describe('loadRclnodejs', () => {
     const message = await failure(loadRclnodejs({ env: ROS_ENV, nodeVersion: '20.20.2' }));
     expect(message).toBe(
       "rclnodejs is not installed: source /opt/ros/humble/setup.bash (and the edgenext overlay's install/setup.bash), " +
-        'then run "npm_config_yes=true npm install --no-save --save-optional --omit=dev rclnodejs@2.2.0" in the edgenext app folder ' +
+        'then run "npm_config_yes=true npm install --no-save --save-optional --omit=dev --ignore-scripts=false rclnodejs@2.2.0" in the edgenext app folder ' +
         '(install/edgenext/lib/edgenext_app, see docs/ros.md step 5)',
     );
   });
