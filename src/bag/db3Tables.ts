@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Database as PagedDatabase } from 'node-sqlite3-wasm';
 import { loadSqlJs } from './sqlJs';
@@ -45,9 +46,18 @@ export class PagedDb3Tables implements Db3Tables {
   readonly #db: PagedDatabase;
 
   constructor(file: string) {
+    // node-sqlite3-wasm locks a file by creating the folder `<file>.lock`, and a process that dies while reading
+    // (Ctrl-C during a replay) leaves it behind: every later open then failed with "database is locked". That
+    // folder guards nothing here (this connection only reads, and rosbag2's own writer locks with POSIX locks, not
+    // this folder), so a leftover one is removed, and the one this connection takes is removed once it holds the lock.
+    const lockFolder = `${file}.lock`;
+    rmSync(lockFolder, { recursive: true, force: true });
     this.#db = new PagedDatabase(file, { readOnly: true });
     try {
       this.#db.exec('PRAGMA locking_mode=EXCLUSIVE');
+      // The first read takes the lock, which EXCLUSIVE keeps until close.
+      this.#db.get('SELECT 1 FROM sqlite_master LIMIT 1');
+      rmSync(lockFolder, { recursive: true, force: true });
     } catch (error) {
       this.#db.close();
       throw error;

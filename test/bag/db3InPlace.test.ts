@@ -1,4 +1,4 @@
-import { mkdtemp, open, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openBag } from '../../src/bag';
@@ -26,6 +26,18 @@ describe('sqlite3 bags read in place', () => {
     expect(await collectMessages(reader)).toHaveLength(20);
     await reader.close();
     expect((await readdir(dir)).sort()).toEqual(before);
+  });
+
+  it('leaves no lock folder while reading, and is not stopped by one a killed reader left behind', async () => {
+    const dir = path.join(fixtures, 'talker_sqlite3');
+    const files = await readdir(dir);
+    const db3 = files.find((f) => f.endsWith('.db3')) as string;
+    // What a replay killed with Ctrl-C left: node-sqlite3-wasm's lock folder beside the file.
+    await mkdir(path.join(dir, `${db3}.lock`));
+    const reader = await openBag(dir);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+    expect(await collectMessages(reader)).toHaveLength(20);
+    await reader.close();
   });
 
   it('names the size of a file it can read neither in place nor in memory', async () => {
