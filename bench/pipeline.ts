@@ -66,7 +66,7 @@ export function nearestToNv12(image: RawImage, size = MODEL_SIZE): ModelInput {
 }
 
 /** The emulator library, built with `make -C native` when missing (needs a C compiler). */
-function emulatorLibrary(root: string): string {
+export function emulatorLibrary(root: string): string {
   const lib = path.join(root, 'build', 'native', 'libdnn_emulator.so');
   if (!existsSync(lib)) execFileSync('make', ['-s', '-C', path.join(root, 'native')], { stdio: 'inherit' });
   // The emulator prints a libdnn-like banner on the first model load; keep the bench output clean.
@@ -81,7 +81,7 @@ interface ProductStages {
 }
 
 /** Preprocessing and postprocessing as the product configures them for EdgeNeXt_xx_small on the BPU. */
-function productStages(): ProductStages {
+export function productStages(): ProductStages {
   const catalog = loadModelCatalog();
   const entry = findModelEntry(catalog, 'EdgeNeXt_xx_small');
   if (entry === undefined) throw new Error('bench/pipeline: EdgeNeXt_xx_small missing from config/models.yaml');
@@ -105,7 +105,7 @@ function productStages(): ProductStages {
 }
 
 /** A few distinct 1280x720 bgr8 frames (smooth gradients plus texture, like a camera image). */
-function makeFrames(count: number): Uint8Array[] {
+export function makeFrames(count: number): Uint8Array[] {
   return Array.from({ length: count }, (_, k) => {
     const data = new Uint8Array(WIDTH * HEIGHT * 3);
     for (let y = 0, i = 0; y < HEIGHT; y += 1) {
@@ -203,6 +203,9 @@ export interface ScenarioResult {
   readonly ageP50Ms: number;
   readonly ageP99Ms: number;
   readonly preprocessP50Ms: number;
+  /** Where the p99 frame's time goes: waiting in its buffer, and backend submission to result (ms, each p99). */
+  readonly queueP99Ms: number;
+  readonly inferenceP99Ms: number;
   /** Event-loop delay beyond the 1 ms sampling interval, p99. */
   readonly loopLagP99Ms: number;
   readonly published: number;
@@ -273,6 +276,8 @@ export async function runScenario(
   );
   const ages: number[] = [];
   const preprocessMs: number[] = [];
+  const queueMs: number[] = [];
+  const inferenceMs: number[] = [];
   const expected = new Set(buffers.map((data) => emulatorClass(stages.preprocess(rawImage(data)))));
   let wrongTop1 = 0;
   let measuring = false;
@@ -281,6 +286,8 @@ export async function runScenario(
     if (!expected.has(result.topK[0]?.classId ?? -1)) wrongTop1 += 1;
     ages.push(result.timings.totalAgeMs);
     preprocessMs.push(result.timings.preprocessMs);
+    queueMs.push(result.timings.queueMs);
+    inferenceMs.push(result.timings.inferenceMs);
   });
   const periodMs = config.fpsPerSource > 0 ? 1000 / config.fpsPerSource : 0;
   for (let s = 0; s < config.sources; s += 1) {
@@ -313,6 +320,8 @@ export async function runScenario(
     ageP50Ms: percentile(sortedAges, 50),
     ageP99Ms: percentile(sortedAges, 99),
     preprocessP50Ms: percentile(Float64Array.from(preprocessMs).sort(), 50),
+    queueP99Ms: percentile(Float64Array.from(queueMs).sort(), 99),
+    inferenceP99Ms: percentile(Float64Array.from(inferenceMs).sort(), 99),
     loopLagP99Ms: lagMs,
     published: ages.length,
     wrongTop1,

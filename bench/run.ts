@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../src/core/packageRoot';
+import { setHeapGrowthForFrames } from '../src/runtime/heapGrowth';
 import type { BenchModule, BenchSection } from './types';
 
 /**
@@ -37,6 +38,8 @@ function machineDescription(): string {
 }
 
 async function main(): Promise<void> {
+  // The sections run product code in this process: give it the heap setting the node and the CLI run with.
+  setHeapGrowthForFrames();
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((name) => !(name in SECTIONS));
   if (unknown.length > 0) {

@@ -23,8 +23,14 @@ def main() -> None:
     msg.data = array.array('B', bytes(i % 251 for i in range(width * height * 3)))
 
     def publish() -> None:
+        if not rclpy.ok():  # a timer tick can still run after SIGTERM/SIGINT shut the context down
+            return
         msg.header.stamp = node.get_clock().now().to_msg()
-        publisher.publish(msg)
+        try:
+            publisher.publish(msg)
+        except RuntimeError:  # RCLError "publisher's context is invalid": shut down between the check and here
+            if rclpy.ok():
+                raise
 
     node.create_timer(1.0 / rate, publish)
     signal.signal(signal.SIGTERM, lambda *_: rclpy.shutdown())

@@ -7,6 +7,7 @@ import { registerClassifyCommand } from './commands/classify';
 import { registerEvalCommand } from './commands/eval';
 import { registerModelsCommand } from './commands/models';
 import { registerReplayCommand } from './commands/replay';
+import { setHeapGrowthForFrames } from '../runtime/heapGrowth';
 
 /**
  * `edgenext` command line. Each command lives in its own file under src/cli/commands and registers itself here.
@@ -28,6 +29,8 @@ export function buildProgram(): Command {
 }
 
 if (require.main === module) {
+  // replay and classify stream large frames like the node does (see heapGrowth.ts).
+  setHeapGrowthForFrames();
   // `edgenext ... | head` closes the pipe early; that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);

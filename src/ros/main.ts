@@ -5,10 +5,12 @@
  */
 import { decodeImageMessage } from '../messages';
 import { createPipeline } from '../pipeline';
+import { setHeapGrowthForFrames } from '../runtime/heapGrowth';
 import { openClassifier } from '../runtime/openClassifier';
 import { loadRclnodejs } from './rclnodejsAdapter';
 import { runNode } from './runNode';
 
 if (require.main === module) {
+  setHeapGrowthForFrames();
   void runNode({ loadRcl: () => loadRclnodejs(), openClassifier, createPipeline, decodeImageMessage });
 }
