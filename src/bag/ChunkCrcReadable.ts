@@ -50,7 +50,7 @@ export class ChunkCrcReadable implements McapTypes.IReadable {
  * Chunk record layout: opcode u8, record length u64, message start/end time u64 ×2, uncompressed size u64,
  * uncompressed CRC u32 (0 = not computed), compression string (u32 length + bytes), records (u64 length + bytes).
  */
-function verifyChunkCrc(record: Uint8Array, offset: bigint): void {
+export function verifyChunkCrc(record: Uint8Array, offset: bigint): void {
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   if (record.byteLength < 41 || view.getUint8(0) !== CHUNK_OPCODE) return; // the reader reports malformed records itself
   const expected = view.getUint32(33, true);

@@ -2,12 +2,14 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
-import { ChunkCrcReadable } from './ChunkCrcReadable';
+import { ChunkCrcReadable, verifyChunkCrc } from './ChunkCrcReadable';
+import { chunkMessages, chunkRecords, sequentialChunkOrder, type ChunkMessage } from './mcapChunkMessages';
 import { mcapDecompressHandlers } from './mcapDecompression';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
 type Channel = McapTypes.TypedMcapRecords['Channel'];
 type Schema = McapTypes.TypedMcapRecords['Schema'];
+type ChunkIndex = McapTypes.TypedMcapRecords['ChunkIndex'];
 
 /** Bytes read per step when an MCAP is walked in file order. */
 const STREAM_READ_BYTES = 1 << 20;
@@ -250,9 +252,21 @@ export class McapFileReader implements StorageFileReader {
       return;
     }
     const { channels, schemas, counts } = this.#summary;
-    // Uncompressed chunks are verified by ChunkCrcReadable (native CRC); compressed ones by the library after inflating.
-    const validateCrcs = this.#indexed.chunkIndexes.some((chunk) => chunk.compression !== '');
-    const iterator = this.#indexed.readMessages({ topics: options.topics, validateCrcs });
+    const reader = this.#indexed;
+    const inOrder = sequentialChunkOrder(reader.chunkIndexes);
+    let iterator: AsyncIterator<ChunkMessage>;
+    if (inOrder !== undefined) {
+      const topics = options.topics;
+      const wanted = new Set(
+        [...channels.values()].filter((c) => topics === undefined || topics.includes(c.topic)).map((c) => c.id),
+      );
+      iterator = McapFileReader.#chunkByChunk(handle, inOrder, (id) => wanted.has(id));
+    } else {
+      // Chunks that overlap in time need the library's merge. Uncompressed chunks are verified by ChunkCrcReadable
+      // (native CRC); compressed ones by the library after inflating.
+      const validateCrcs = reader.chunkIndexes.some((chunk) => chunk.compression !== '');
+      iterator = reader.readMessages({ topics: options.topics, validateCrcs });
+    }
     // What was delivered (per channel and log time), so that a file-order pass can deliver exactly the rest.
     const delivered = new Map<string, number>();
     const key = (channelId: number, logTime: bigint): string => `${channelId}:${logTime}`;
@@ -299,6 +313,38 @@ export class McapFileReader implements StorageFileReader {
       delivered.set(key(channelId, logTime), seen - 1);
       return false;
     });
+  }
+
+  /**
+   * The messages of chunks that follow each other in time, one chunk at a time, each message's data a view into the
+   * chunk as read (the library copies every chunk's records and then every message out of them: two copies of every
+   * 2.7 MB camera frame). Uncompressed chunks are CRC-checked as they are read (ChunkCrcReadable), compressed ones
+   * after inflating.
+   */
+  static async *#chunkByChunk(
+    handle: FileHandle,
+    chunks: readonly ChunkIndex[],
+    wanted: (channelId: number) => boolean,
+  ): AsyncGenerator<ChunkMessage> {
+    const decompress = await mcapDecompressHandlers();
+    const fileSize = BigInt((await handle.stat()).size);
+    for (const chunk of chunks) {
+      const where = `the chunk at offset ${chunk.chunkStartOffset}`;
+      if (chunk.chunkStartOffset + chunk.chunkLength > fileSize) {
+        throw new Error(`${where} (${chunk.chunkLength} bytes) goes past the end of the file (${fileSize} bytes)`);
+      }
+      // A buffer of its own per chunk, never pooled (messages are views into it; @mcap/nodejs's readable reuses one).
+      const bytes = Buffer.allocUnsafeSlow(Number(chunk.chunkLength));
+      const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, Number(chunk.chunkStartOffset));
+      if (bytesRead !== bytes.byteLength)
+        throw new Error(`${where}: read ${bytesRead} of its ${bytes.byteLength} bytes`);
+      try {
+        if (chunk.compression === '') verifyChunkCrc(bytes, chunk.chunkStartOffset);
+        yield* chunkMessages(chunkRecords(bytes, decompress), wanted);
+      } catch (error) {
+        throw new Error(`${errorMessage(error)} (${where})`, { cause: error });
+      }
+    }
   }
 
   /**

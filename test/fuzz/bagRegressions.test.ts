@@ -57,14 +57,14 @@ describe('bag fuzz regressions', () => {
     expect(Buffer.from(lz4!(frame, 3n)).toString()).toBe('ABC');
   });
 
-  it('a damaged message index (opcode 7 -> 2) no longer loses the messages it indexed, silently', async () => {
+  it('a damaged message index (opcode 7 -> 2) loses no message: chunks that follow in time are read without it', async () => {
     // Byte 2859 of the uncompressed variant starts the MessageIndex of /cam1 for the chunk holding messages 12-14.
-    const { read, warnings, file } = await readFlipped('mcap-chunked-uncompressed', 2859, 5);
+    // Through @mcap/core's indexed reader this lost 2 messages (then found again by a pass in file order, with a
+    // warning); reading chunk by chunk never looks at message indexes.
+    const { read, warnings } = await readFlipped('mcap-chunked-uncompressed', 2859, 5);
     const indexes = read.map((m) => Number((m.logTimeNs - 1_700_000_000_000_000_000n) / 33_000_000n));
-    expect([...indexes].sort((a, b) => a - b)).toEqual([...Array(24).keys()]);
-    expect(warnings).toContainEqual(
-      `${file}: damaged MCAP message index (22 of 24 messages found through it); the rest read in file order`,
-    );
+    expect(indexes).toEqual([...Array(24).keys()]);
+    expect(warnings).toEqual([]);
   });
 
   it('a summary Channel record flipped into a "Message" (opcode 4 -> 5) adds no message', async () => {
