@@ -160,10 +160,19 @@ export class McapFileReader implements StorageFileReader {
     warnings: string[],
     end: { done: boolean; leftoverBytes: number; bytesRead: number },
   ): AsyncIterable<McapTypes.TypedMcapRecord> {
-    const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
+    // includeChunks: a Chunk record is returned before its contents, so a record can be told apart as top-level (it
+    // consumed bytes of the file) or unpacked from the chunk last returned (it consumed none).
+    const stream = new McapStreamReader({
+      validateCrcs: true,
+      includeChunks: true,
+      decompressHandlers: await mcapDecompressHandlers(),
+    });
     const buffer = new Uint8Array(STREAM_READ_BYTES);
     let position = 0;
     let dataEnded = false;
+    let chunked = false;
+    // The chunk whose contents are being unpacked (its CRC and decompression fail after it was returned).
+    let openChunkStart: number | undefined;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
       if (bytesRead === 0) break;
@@ -171,17 +180,34 @@ export class McapFileReader implements StorageFileReader {
       // Collect a step's records, then yield them outside the stream reader's parsing.
       const records: McapTypes.TypedMcapRecord[] = [];
       let failure: unknown;
-      // Where the record being parsed starts: the first byte the stream reader has not consumed yet.
+      // Where the failing record starts: the first byte the stream reader had not consumed, or the open chunk.
       let recordStart = position - bytesRead;
       try {
         stream.append(buffer.subarray(0, bytesRead));
         for (;;) {
-          recordStart = position - stream.bytesRemaining();
-          const record = stream.nextRecord();
+          const before = stream.bytesRemaining();
+          recordStart = position - before;
+          let record: McapTypes.TypedMcapRecord | undefined;
+          try {
+            record = stream.nextRecord();
+          } catch (error) {
+            if (stream.bytesRemaining() === before && openChunkStart !== undefined) recordStart = openChunkStart;
+            throw error;
+          }
           if (record === undefined) break;
-          if (record.type === 'DataEnd') dataEnded = true;
+          const topLevel = stream.bytesRemaining() < before;
+          if (topLevel) openChunkStart = undefined;
+          if (record.type === 'Chunk') {
+            chunked = true;
+            openChunkStart = recordStart;
+          } else if (record.type === 'DataEnd') dataEnded = true;
           // After DataEnd comes the summary, which holds no messages: a "message" there is a damaged record.
-          else if (!dataEnded || record.type !== 'Message') records.push(record);
+          else if (record.type === 'Message' && dataEnded) continue;
+          else if (record.type === 'Message' && topLevel && chunked) {
+            // Writers put every message of a chunked file in a chunk: a top-level "Message" there is a damaged record
+            // (a MessageIndex with a flipped opcode reads as a message of a real channel at a real log time).
+            throw new Error('a Message record outside any chunk in a chunked MCAP (a damaged record)');
+          } else records.push(record);
         }
       } catch (error) {
         failure = error;
@@ -293,12 +319,18 @@ export class McapFileReader implements StorageFileReader {
         ? `${failure.message}; read on in file order`
         : `${this.file}: damaged MCAP message index (${yielded} of ${expected} messages found through it); the rest read in file order`,
     );
-    yield* this.#readInFileOrder(handle, options, (channelId, logTime) => {
+    const rest = this.#readInFileOrder(handle, options, (channelId, logTime) => {
       const seen = delivered.get(key(channelId, logTime)) ?? 0;
       if (seen === 0) return true;
       delivered.set(key(channelId, logTime), seen - 1);
       return false;
     });
+    // The statistics (under the summary CRC) say how many there are: once all are delivered, what is left of the file
+    // can only repeat them, so the pass stops there.
+    for await (const message of rest) {
+      yield message;
+      if (++yielded >= expected) return;
+    }
   }
 
   /**
