@@ -4,6 +4,7 @@ import { FileHandleReadable } from '@mcap/nodejs';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
 import { ChunkCrcReadable } from './ChunkCrcReadable';
 import { mcapDecompressHandlers } from './mcapDecompression';
+import { CHUNK_OPCODE, recoverPartialChunk } from './mcapPartialChunk';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
 type Channel = McapTypes.TypedMcapRecords['Channel'];
@@ -27,6 +28,18 @@ function readError(file: string, error: unknown): EdgenextError {
     );
   }
   return new EdgenextError(ErrorCodes.corruptFile, `${file}: corrupt MCAP data (${message})`, { cause: error });
+}
+
+/** How a walk in file order ended. */
+interface Ending {
+  /** The file ended cleanly (footer and trailing magic). */
+  done: boolean;
+  /** Bytes of an incomplete record at the end, and the bytes read in all. */
+  leftoverBytes: number;
+  bytesRead: number;
+  /** Messages taken from the incomplete chunk at the end, and why the rest of its data was refused, if it was. */
+  recovered: number;
+  recoveryStop: string | undefined;
 }
 
 interface Summary {
@@ -158,7 +171,7 @@ export class McapFileReader implements StorageFileReader {
     file: string,
     handle: FileHandle,
     warnings: string[],
-    end: { done: boolean; leftoverBytes: number; bytesRead: number },
+    end: Ending,
   ): AsyncIterable<McapTypes.TypedMcapRecord> {
     // includeChunks: a Chunk record is returned before its contents, so a record can be told apart as top-level (it
     // consumed bytes of the file) or unpacked from the chunk last returned (it consumed none).
@@ -173,6 +186,8 @@ export class McapFileReader implements StorageFileReader {
     let chunked = false;
     // The chunk whose contents are being unpacked (its CRC and decompression fail after it was returned).
     let openChunkStart: number | undefined;
+    // Channels defined so far: a recovered message must belong to one.
+    const channels = new Map<number, Channel>();
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
       if (bytesRead === 0) break;
@@ -197,6 +212,7 @@ export class McapFileReader implements StorageFileReader {
           if (record === undefined) break;
           const topLevel = stream.bytesRemaining() < before;
           if (topLevel) openChunkStart = undefined;
+          if (record.type === 'Channel' && !dataEnded) channels.set(record.id, record);
           if (record.type === 'Chunk') {
             chunked = true;
             openChunkStart = recordStart;
@@ -228,6 +244,30 @@ export class McapFileReader implements StorageFileReader {
     end.done = stream.done();
     end.leftoverBytes = stream.bytesRemaining();
     end.bytesRead = position;
+    if (!end.done && !dataEnded && end.leftoverBytes > 0) {
+      yield* McapFileReader.#incompleteChunk(handle, position - end.leftoverBytes, end, channels);
+    }
+  }
+
+  /**
+   * The complete records of the Chunk record the file was cut in (`at`: its first byte), if it is one: a recording
+   * stopped hard loses only the messages that were not written out. Counted in `end`.
+   */
+  static async *#incompleteChunk(
+    handle: FileHandle,
+    at: number,
+    end: Ending,
+    channels: ReadonlyMap<number, Channel>,
+  ): AsyncIterable<McapTypes.TypedMcapRecord> {
+    const bytes = new Uint8Array(end.bytesRead - at);
+    await handle.read(bytes, 0, bytes.byteLength, at);
+    if (bytes[0] !== CHUNK_OPCODE) return;
+    const { records, stoppedBy } = await recoverPartialChunk(bytes, channels);
+    end.recoveryStop = stoppedBy;
+    for (const record of records) {
+      if (record.type === 'Message') end.recovered++;
+      yield record;
+    }
   }
 
   static async #scan(file: string, handle: FileHandle, warnings: string[]): Promise<Summary> {
@@ -236,7 +276,7 @@ export class McapFileReader implements StorageFileReader {
     const counts = new Map<number, number>();
     let start = -1n;
     let end = 0n;
-    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
+    const ending: Ending = { done: false, leftoverBytes: 0, bytesRead: 0, recovered: 0, recoveryStop: undefined };
     let damage: EdgenextError | undefined;
     try {
       for await (const record of McapFileReader.#records(file, handle, warnings, ending)) {
@@ -255,14 +295,18 @@ export class McapFileReader implements StorageFileReader {
         throw error;
       damage = error;
     }
-    const { done, leftoverBytes, bytesRead } = ending;
+    const { done, leftoverBytes, bytesRead, recovered, recoveryStop } = ending;
     if (damage !== undefined) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(`${damage.message}; the ${n} complete messages before it are readable`);
     } else if (!done) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(
-        `${file}: truncated at byte ${bytesRead - leftoverBytes}: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,
+        `${file}: truncated at byte ${bytesRead - leftoverBytes}: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable` +
+          (recovered > 0
+            ? ` (${recovered} of them from that incomplete chunk, each record checked: its CRC cannot be)`
+            : '') +
+          (recoveryStop !== undefined ? `; the incomplete chunk's data is damaged after that (${recoveryStop})` : ''),
       );
     }
     return { channels, schemas, counts, startTimeNs: start < 0n ? 0n : start, endTimeNs: end };
@@ -345,7 +389,7 @@ export class McapFileReader implements StorageFileReader {
     const topics = options.topics;
     const channels = new Map<number, Channel>(this.#summary.channels);
     const schemas = new Map<number, Schema>(this.#summary.schemas);
-    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
+    const ending: Ending = { done: false, leftoverBytes: 0, bytesRead: 0, recovered: 0, recoveryStop: undefined };
     for await (const record of McapFileReader.#records(this.file, handle, this.#warnings, ending)) {
       if (record.type === 'Schema') schemas.set(record.id, record);
       else if (record.type === 'Channel') channels.set(record.id, record);
