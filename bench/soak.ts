@@ -18,6 +18,7 @@ import type { Classification } from '../src/core/classification';
 import { softmax, topK } from '../src/core/postprocess';
 import type { PreprocessSpec } from '../src/core/preprocessing';
 import { packageRoot } from '../src/core/packageRoot';
+import { setHeapGrowthForFrames } from '../src/runtime/heapGrowth';
 import { preprocessRaw } from '../src/image';
 import { createPipeline, type Frame, type PipelineBackend } from '../src/pipeline';
 import type { BenchSection } from './types';
@@ -386,6 +387,8 @@ export async function run(): Promise<BenchSection> {
 }
 
 if (require.main === module) {
+  // The heap setting the node and the CLI run with (as bench/run.ts gives the other sections).
+  setHeapGrowthForFrames();
   runSoak({ frames: Number(process.argv[2] ?? 100_000) })
     .then((report) => process.stdout.write(`${JSON.stringify(report)}\n`))
     .catch((error: unknown) => {
