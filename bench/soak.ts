@@ -9,6 +9,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { Subject } from 'rxjs';
 import { BpuBackend, BpuRuntimeError } from '../src/backends/bpu';
 import { EmulatorProbe } from '../src/backends/bpu/libdnn';
@@ -16,6 +18,7 @@ import type { Classification } from '../src/core/classification';
 import { softmax, topK } from '../src/core/postprocess';
 import type { PreprocessSpec } from '../src/core/preprocessing';
 import { packageRoot } from '../src/core/packageRoot';
+import { setHeapGrowthForFrames } from '../src/runtime/heapGrowth';
 import { preprocessRaw } from '../src/image';
 import { createPipeline, type Frame, type PipelineBackend } from '../src/pipeline';
 import type { BenchSection } from './types';
@@ -50,10 +53,14 @@ export interface SoakReport {
   readonly livePackedHandles: number;
   readonly cancelledTasks: number;
   readonly inferCalls: number;
-  readonly rssAfterWarmupMb: number;
-  readonly rssEndMb: number;
-  /** RSS at every tenth of the run after warm-up (MB): a leak climbs steadily, allocator caching levels off. */
-  readonly rssSamplesMb: readonly number[];
+  /** Memory at the end of warm-up, and at the end (after the pipeline shut down, before the backend closes). */
+  readonly afterWarmup: MemorySample;
+  readonly end: MemorySample;
+  /**
+   * Memory at every tenth of warm-up and of the rest: a leak climbs steadily; allocator and heap sizing level off
+   * (which is what warm-up is for: the baseline is taken once they have).
+   */
+  readonly samples: readonly MemorySample[];
   /** Frames after the last fault, and how many of them got the class the emulator's model function gives. */
   readonly tail: number;
   readonly tailCorrect: number;
@@ -146,9 +153,45 @@ function grayFrame(level: number) {
   return { kind: 'raw' as const, width: SIZE, height: SIZE, encoding: 'nv12', step: SIZE, data };
 }
 
-function rssMb(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().rss / 2 ** 20;
+export interface MemorySample {
+  /** Frames fed so far. */
+  readonly frame: number;
+  readonly rssMb: number;
+  /** V8's heap: reserved (young generation included) and in use (live JS objects). */
+  readonly heapTotalMb: number;
+  readonly heapUsedMb: number;
+  /** Memory outside V8's heap that it knows of: external (Buffers, native) and its ArrayBuffer part. */
+  readonly externalMb: number;
+  readonly arrayBuffersMb: number;
+}
+
+/**
+ * A full garbage collection, also where node runs without --expose-gc (jest): without it, RSS and heapUsed
+ * include garbage that merely has not been collected yet, and the samples measure the collector's timing.
+ */
+const collectGarbage: () => void = (() => {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed !== undefined) return exposed;
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+async function memorySample(frame: number): Promise<MemorySample> {
+  collectGarbage();
+  // V8 frees ArrayBuffer memory on a background thread after the collection: let it finish, or the figures include
+  // frames that are already garbage (tens of MB of them, at random).
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  collectGarbage();
+  const m = process.memoryUsage();
+  const mb = (bytes: number): number => bytes / 2 ** 20;
+  return {
+    frame,
+    rssMb: mb(m.rss),
+    heapTotalMb: mb(m.heapTotal),
+    heapUsedMb: mb(m.heapUsed),
+    externalMb: mb(m.external),
+    arrayBuffersMb: mb(m.arrayBuffers),
+  };
 }
 
 /**
@@ -229,8 +272,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const frames = new Subject<Frame>();
   pipeline.addSource('soak', frames);
   const warmup = Math.min(options.warmupFrames ?? 30_000, Math.floor(options.frames / 3));
-  let rssAfterWarmupMb = 0;
-  const rssSamplesMb: number[] = [];
+  let afterWarmup: MemorySample | undefined;
+  const samples: MemorySample[] = [];
+  const warmupEvery = Math.max(1, Math.floor(warmup / 10));
   const sampleEvery = Math.max(1, Math.floor((options.frames - warmup) / 10));
   const window = 6;
   for (let i = 0; i < options.frames; i++) {
@@ -240,8 +284,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         wake = resolve;
       });
     }
-    if (i === warmup) rssAfterWarmupMb = rssMb();
-    if (i > warmup && (i - warmup) % sampleEvery === 0) rssSamplesMb.push(rssMb());
+    if (i === warmup) {
+      afterWarmup = await memorySample(i);
+      samples.push(afterWarmup);
+    } else if (i < warmup ? i % warmupEvery === 0 : (i - warmup) % sampleEvery === 0)
+      samples.push(await memorySample(i));
     const image = grayFrame(i % 256);
     if (i >= tailStart) expected.set(i, expectedClassOf(preprocessRaw(image, SPEC)));
     frames.next({ header: { stamp: { sec: i, nanosec: 0 }, frameId: 'soak' }, receiveTimeMs: Date.now(), image });
@@ -250,7 +297,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   await pipeline.drained();
   const stats = pipeline.stats().sources[0];
   await pipeline.shutdown();
-  const rssEndMb = rssMb();
+  const end = await memorySample(options.frames);
   await backend.close();
   seen.allocation = probe.counter('injected_allocation_failures') - allocationFailuresBefore;
   fs.rmSync(dir, { recursive: true, force: true });
@@ -266,24 +313,52 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     livePackedHandles: probe.counter('live_packed_handles'),
     cancelledTasks: probe.counter('released_unfinished_tasks'),
     inferCalls: probe.counter('infer_calls'),
-    rssAfterWarmupMb,
-    rssEndMb,
-    rssSamplesMb,
+    afterWarmup: afterWarmup ?? end,
+    end,
+    samples,
     tail: CLEAN_TAIL,
     tailCorrect,
     seconds: (performance.now() - started) / 1000,
   };
 }
 
+/**
+ * V8 flags of the soak's own process. The young generation starts at its largest size (16 MB semi-spaces, V8's cap on
+ * 64-bit): V8 doubles it whenever the bytes surviving its scavenges since the last doubling exceed its size, which in
+ * this soak happened at random points up to frame ~50,000 (+8 MB, then +16 MB of RSS with the same heap in use) and
+ * would be counted as growth by any fixed warm-up. Started at its cap, RSS is level after a few thousand frames.
+ */
+export const SOAK_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16'] as const;
+
+/**
+ * Runs the soak in a child process of its own (this file): in the bench process the sections before it leave hundreds
+ * of MB of heap and allocator state, whose settling the figures would measure instead of the soak.
+ */
+function soakInChild(frames: number): SoakReport {
+  const stdout = execFileSync(process.execPath, [...SOAK_NODE_FLAGS, __filename, String(frames)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 2 ** 20,
+  });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as SoakReport;
+}
+
+type Figure = 'rssMb' | 'heapTotalMb' | 'heapUsedMb' | 'externalMb';
+const mb = (m: MemorySample, field: Figure): string => m[field].toFixed(1);
+const series = (samples: readonly MemorySample[], field: Figure): string => samples.map((m) => mb(m, field)).join(', ');
+
 export async function run(): Promise<BenchSection> {
   const frames = Number(process.env.SOAK_FRAMES ?? 100_000);
-  const r = await runSoak({ frames });
+  const r = soakInChild(frames);
   const kinds = FAULT_KINDS.map((k) => `${k} ${r.faultsSeen[k]}/${r.faultsPlanned[k]}`).join(', ');
   const dropped =
     Object.entries(r.dropped)
       .map(([cause, n]) => `${cause} ${n}`)
       .join(', ') || 'none';
   const accounted = r.published + Object.values(r.dropped).reduce((a, b) => a + b, 0);
+  const warm = r.samples.filter((m) => m.frame < r.afterWarmup.frame);
+  const after = r.samples.filter((m) => m.frame > r.afterWarmup.frame);
   return {
     title: 'Soak with faults (BPU emulator, zero latency)',
     markdown: [
@@ -292,13 +367,32 @@ export async function run(): Promise<BenchSection> {
       `numbers (seeded): rejected tasks, failed tasks, hung tasks (cut after ${WAIT_TIMEOUT_MS} ms and cancelled) and one`,
       `allocation failure while a hung task's buffers are replaced (counted by the emulator; the other faults as the backend reported them). Live counts are the emulator's after the backend closed.`,
       '',
-      `RSS is read after warm-up (${Math.min(30_000, Math.floor(r.frames / 3))} frames: V8 grows its young generation`,
-      `until then), at every tenth of the rest (${r.rssSamplesMb.map((v) => v.toFixed(1)).join(', ')} MB) and at the end.`,
-      `Each hung task's buffers stay retired (never reused) until the backend closes: part of the growth.`,
+      `Run in a process of its own (node ${SOAK_NODE_FLAGS.join(' ')}: the young generation at its full size from the`,
+      `start, see bench/soak.ts), memory read after a full garbage collection, at every tenth of warm-up`,
+      `(${r.afterWarmup.frame} frames) and of the rest. A leak climbs steadily; allocator and heap sizing level off.`,
       '',
-      '| frames | published | dropped by cause | accounted | faults seen/injected | live tasks | live allocations | RSS after warm-up → end | last 200 frames right | time |',
-      '|---|---|---|---|---|---|---|---|---|---|',
-      `| ${r.frames} | ${r.published} | ${dropped} | ${accounted}/${r.frames} | ${kinds} | ${r.liveTasks} | ${r.liveAllocations} | ${r.rssAfterWarmupMb.toFixed(1)} → ${r.rssEndMb.toFixed(1)} MB | ${r.tailCorrect}/${r.tail} | ${r.seconds.toFixed(1)} s |`,
+      `- warm-up: RSS ${series(warm, 'rssMb')} MB; heap total ${series(warm, 'heapTotalMb')} MB;`,
+      `  heap used ${series(warm, 'heapUsedMb')} MB; external ${series(warm, 'externalMb')} MB`,
+      `- after: RSS ${series(after, 'rssMb')} MB; heap total ${series(after, 'heapTotalMb')} MB;`,
+      `  heap used ${series(after, 'heapUsedMb')} MB; external ${series(after, 'externalMb')} MB`,
+      '',
+      `A hung task's buffers (${(((SIZE * SIZE * 3) / 2 + CLASSES * 4) / 1024).toFixed(0)} KB) stay retired until the backend closes (the BPU might still write`,
+      `into them): ${r.faultsPlanned.hung} hung tasks in this run, part of the growth (external grows by about as much).`,
+      '',
+      '| frames | published | dropped by cause | accounted | faults seen/injected | live tasks | live allocations | RSS after warm-up → end | heap used after warm-up → end | last 200 frames right | time |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      `| ${r.frames} | ${r.published} | ${dropped} | ${accounted}/${r.frames} | ${kinds} | ${r.liveTasks} | ${r.liveAllocations} | ${mb(r.afterWarmup, 'rssMb')} → ${mb(r.end, 'rssMb')} MB | ${mb(r.afterWarmup, 'heapUsedMb')} → ${mb(r.end, 'heapUsedMb')} MB | ${r.tailCorrect}/${r.tail} | ${r.seconds.toFixed(1)} s |`,
     ].join('\n'),
   };
+}
+
+if (require.main === module) {
+  // The heap setting the node and the CLI run with (as bench/run.ts gives the other sections).
+  setHeapGrowthForFrames();
+  runSoak({ frames: Number(process.argv[2] ?? 100_000) })
+    .then((report) => process.stdout.write(`${JSON.stringify(report)}\n`))
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    });
 }

@@ -5,6 +5,7 @@ import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
 import { ChunkCrcReadable, verifyChunkCrc } from './ChunkCrcReadable';
 import { chunkMessages, chunkRecords, sequentialChunkOrder, type ChunkMessage } from './mcapChunkMessages';
 import { mcapDecompressHandlers } from './mcapDecompression';
+import { CHUNK_OPCODE, recoverPartialChunk } from './mcapPartialChunk';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
 type Channel = McapTypes.TypedMcapRecords['Channel'];
@@ -29,6 +30,18 @@ function readError(file: string, error: unknown): EdgenextError {
     );
   }
   return new EdgenextError(ErrorCodes.corruptFile, `${file}: corrupt MCAP data (${message})`, { cause: error });
+}
+
+/** How a walk in file order ended. */
+interface Ending {
+  /** The file ended cleanly (footer and trailing magic). */
+  done: boolean;
+  /** Bytes of an incomplete record at the end, and the bytes read in all. */
+  leftoverBytes: number;
+  bytesRead: number;
+  /** Messages taken from the incomplete chunk at the end, and why the rest of its data was refused, if it was. */
+  recovered: number;
+  recoveryStop: string | undefined;
 }
 
 interface Summary {
@@ -160,12 +173,23 @@ export class McapFileReader implements StorageFileReader {
     file: string,
     handle: FileHandle,
     warnings: string[],
-    end: { done: boolean; leftoverBytes: number; bytesRead: number },
+    end: Ending,
   ): AsyncIterable<McapTypes.TypedMcapRecord> {
-    const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers: await mcapDecompressHandlers() });
+    // includeChunks: a Chunk record is returned before its contents, so a record can be told apart as top-level (it
+    // consumed bytes of the file) or unpacked from the chunk last returned (it consumed none).
+    const stream = new McapStreamReader({
+      validateCrcs: true,
+      includeChunks: true,
+      decompressHandlers: await mcapDecompressHandlers(),
+    });
     const buffer = new Uint8Array(STREAM_READ_BYTES);
     let position = 0;
     let dataEnded = false;
+    let chunked = false;
+    // The chunk whose contents are being unpacked (its CRC and decompression fail after it was returned).
+    let openChunkStart: number | undefined;
+    // Channels defined so far: a recovered message must belong to one.
+    const channels = new Map<number, Channel>();
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
       if (bytesRead === 0) break;
@@ -173,17 +197,35 @@ export class McapFileReader implements StorageFileReader {
       // Collect a step's records, then yield them outside the stream reader's parsing.
       const records: McapTypes.TypedMcapRecord[] = [];
       let failure: unknown;
-      // Where the record being parsed starts: the first byte the stream reader has not consumed yet.
+      // Where the failing record starts: the first byte the stream reader had not consumed, or the open chunk.
       let recordStart = position - bytesRead;
       try {
         stream.append(buffer.subarray(0, bytesRead));
         for (;;) {
-          recordStart = position - stream.bytesRemaining();
-          const record = stream.nextRecord();
+          const before = stream.bytesRemaining();
+          recordStart = position - before;
+          let record: McapTypes.TypedMcapRecord | undefined;
+          try {
+            record = stream.nextRecord();
+          } catch (error) {
+            if (stream.bytesRemaining() === before && openChunkStart !== undefined) recordStart = openChunkStart;
+            throw error;
+          }
           if (record === undefined) break;
-          if (record.type === 'DataEnd') dataEnded = true;
+          const topLevel = stream.bytesRemaining() < before;
+          if (topLevel) openChunkStart = undefined;
+          if (record.type === 'Channel' && !dataEnded) channels.set(record.id, record);
+          if (record.type === 'Chunk') {
+            chunked = true;
+            openChunkStart = recordStart;
+          } else if (record.type === 'DataEnd') dataEnded = true;
           // After DataEnd comes the summary, which holds no messages: a "message" there is a damaged record.
-          else if (!dataEnded || record.type !== 'Message') records.push(record);
+          else if (record.type === 'Message' && dataEnded) continue;
+          else if (record.type === 'Message' && topLevel && chunked) {
+            // Writers put every message of a chunked file in a chunk: a top-level "Message" there is a damaged record
+            // (a MessageIndex with a flipped opcode reads as a message of a real channel at a real log time).
+            throw new Error('a Message record outside any chunk in a chunked MCAP (a damaged record)');
+          } else records.push(record);
         }
       } catch (error) {
         failure = error;
@@ -204,6 +246,30 @@ export class McapFileReader implements StorageFileReader {
     end.done = stream.done();
     end.leftoverBytes = stream.bytesRemaining();
     end.bytesRead = position;
+    if (!end.done && !dataEnded && end.leftoverBytes > 0) {
+      yield* McapFileReader.#incompleteChunk(handle, position - end.leftoverBytes, end, channels);
+    }
+  }
+
+  /**
+   * The complete records of the Chunk record the file was cut in (`at`: its first byte), if it is one: a recording
+   * stopped hard loses only the messages that were not written out. Counted in `end`.
+   */
+  static async *#incompleteChunk(
+    handle: FileHandle,
+    at: number,
+    end: Ending,
+    channels: ReadonlyMap<number, Channel>,
+  ): AsyncIterable<McapTypes.TypedMcapRecord> {
+    const bytes = new Uint8Array(end.bytesRead - at);
+    await handle.read(bytes, 0, bytes.byteLength, at);
+    if (bytes[0] !== CHUNK_OPCODE) return;
+    const { records, stoppedBy } = await recoverPartialChunk(bytes, channels);
+    end.recoveryStop = stoppedBy;
+    for (const record of records) {
+      if (record.type === 'Message') end.recovered++;
+      yield record;
+    }
   }
 
   static async #scan(file: string, handle: FileHandle, warnings: string[]): Promise<Summary> {
@@ -212,7 +278,7 @@ export class McapFileReader implements StorageFileReader {
     const counts = new Map<number, number>();
     let start = -1n;
     let end = 0n;
-    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
+    const ending: Ending = { done: false, leftoverBytes: 0, bytesRead: 0, recovered: 0, recoveryStop: undefined };
     let damage: EdgenextError | undefined;
     try {
       for await (const record of McapFileReader.#records(file, handle, warnings, ending)) {
@@ -231,14 +297,18 @@ export class McapFileReader implements StorageFileReader {
         throw error;
       damage = error;
     }
-    const { done, leftoverBytes, bytesRead } = ending;
+    const { done, leftoverBytes, bytesRead, recovered, recoveryStop } = ending;
     if (damage !== undefined) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(`${damage.message}; the ${n} complete messages before it are readable`);
     } else if (!done) {
       const n = [...counts.values()].reduce((a, b) => a + b, 0);
       warnings.push(
-        `${file}: truncated at byte ${bytesRead - leftoverBytes}: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable`,
+        `${file}: truncated at byte ${bytesRead - leftoverBytes}: the last ${leftoverBytes} bytes are an incomplete record; ${n} complete messages are readable` +
+          (recovered > 0
+            ? ` (${recovered} of them from that incomplete chunk, each record checked: its CRC cannot be)`
+            : '') +
+          (recoveryStop !== undefined ? `; the incomplete chunk's data is damaged after that (${recoveryStop})` : ''),
       );
     }
     return { channels, schemas, counts, startTimeNs: start < 0n ? 0n : start, endTimeNs: end };
@@ -307,12 +377,18 @@ export class McapFileReader implements StorageFileReader {
         ? `${failure.message}; read on in file order`
         : `${this.file}: damaged MCAP message index (${yielded} of ${expected} messages found through it); the rest read in file order`,
     );
-    yield* this.#readInFileOrder(handle, options, (channelId, logTime) => {
+    const rest = this.#readInFileOrder(handle, options, (channelId, logTime) => {
       const seen = delivered.get(key(channelId, logTime)) ?? 0;
       if (seen === 0) return true;
       delivered.set(key(channelId, logTime), seen - 1);
       return false;
     });
+    // The statistics (under the summary CRC) say how many there are: once all are delivered, what is left of the file
+    // can only repeat them, so the pass stops there.
+    for await (const message of rest) {
+      yield message;
+      if (++yielded >= expected) return;
+    }
   }
 
   /**
@@ -359,7 +435,7 @@ export class McapFileReader implements StorageFileReader {
     const topics = options.topics;
     const channels = new Map<number, Channel>(this.#summary.channels);
     const schemas = new Map<number, Schema>(this.#summary.schemas);
-    const ending = { done: false, leftoverBytes: 0, bytesRead: 0 };
+    const ending: Ending = { done: false, leftoverBytes: 0, bytesRead: 0, recovered: 0, recoveryStop: undefined };
     for await (const record of McapFileReader.#records(this.file, handle, this.#warnings, ending)) {
       if (record.type === 'Schema') schemas.set(record.id, record);
       else if (record.type === 'Channel') channels.set(record.id, record);

@@ -133,4 +133,42 @@ describe('bag fuzz regressions', () => {
     const said = error instanceof Error ? error.message : warnings.join('\n');
     expect(said).toContain(`${file}: `);
   });
+  it('a MessageIndex opcode flipped to Message (seed 1501589355) adds no message and loses none', async () => {
+    // Byte 376 of the zstd variant is the opcode of the MessageIndex after its first chunk: 7 ^ 2 = 5 reads as a
+    // message of /cam0 at message 0's log time (the index's first entry) with empty data. The index reader misses
+    // message 0; the file-order pass delivered it, then delivered the fake record too (same channel and time).
+    const { read, error, warnings, file, variant } = await readFlipped('mcap-chunked-zstd', 376, 2);
+    expect(error).toBeUndefined();
+    expect(read.map((m) => m.logTimeNs).sort()).toEqual(variant.messages.map((m) => m.logTimeNs).sort());
+    for (const m of read) {
+      const original = variant.messages.find((o) => o.logTimeNs === m.logTimeNs) as BagVariant['messages'][number];
+      expect({ topic: m.topic, data: Buffer.from(m.data) }).toEqual({
+        topic: original.topic,
+        data: Buffer.from(original.data),
+      });
+    }
+    expect(warnings).toEqual([
+      `${file}: damaged MCAP message index (23 of 24 messages found through it); the rest read in file order`,
+    ]);
+  });
+
+  it('the same flip in a file without an index is a corrupt_file error at byte 376, after the messages before it', async () => {
+    const variant = variants.get('mcap-chunked-zstd') as BagVariant;
+    const bytes = variant.bytes.slice(0, 2487); // up to DataEnd: no summary, no footer, read in file order
+    bytes[376] = (bytes[376] as number) ^ 2;
+    const file = path.join(work, 'zstd_376_unindexed.mcap');
+    writeFileSync(file, bytes);
+    const reader = await openBag(file);
+    const read: BagMessage[] = [];
+    const attempt = (async () => {
+      for await (const m of reader.readMessages()) read.push(m);
+    })();
+    await expect(attempt).rejects.toMatchObject({
+      code: 'corrupt_file',
+      message: `${file}: corrupt MCAP data (a Message record outside any chunk in a chunked MCAP (a damaged record), in the record at byte 376)`,
+    });
+    await reader.close();
+    expect(read.map((m) => m.logTimeNs)).toEqual([variant.messages[0]?.logTimeNs]);
+    expect(Buffer.from(read[0]?.data ?? [])).toEqual(Buffer.from(variant.messages[0]?.data ?? []));
+  });
 });
