@@ -135,9 +135,10 @@ describe('bag fuzz regressions', () => {
   });
   it('a MessageIndex opcode flipped to Message (seed 1501589355) adds no message and loses none', async () => {
     // Byte 376 of the zstd variant is the opcode of the MessageIndex after its first chunk: 7 ^ 2 = 5 reads as a
-    // message of /cam0 at message 0's log time (the index's first entry) with empty data. The index reader misses
-    // message 0; the file-order pass delivered it, then delivered the fake record too (same channel and time).
-    const { read, error, warnings, file, variant } = await readFlipped('mcap-chunked-zstd', 376, 2);
+    // message of /cam0 at message 0's log time (the index's first entry) with empty data. The index reader missed
+    // message 0; the file-order pass delivered it, then delivered the fake record too (same channel and time). Chunks
+    // that follow each other in time are now read whole, without their message indexes: nothing to warn about.
+    const { read, error, warnings, variant } = await readFlipped('mcap-chunked-zstd', 376, 2);
     expect(error).toBeUndefined();
     expect(read.map((m) => m.logTimeNs).sort()).toEqual(variant.messages.map((m) => m.logTimeNs).sort());
     for (const m of read) {
@@ -147,9 +148,7 @@ describe('bag fuzz regressions', () => {
         data: Buffer.from(original.data),
       });
     }
-    expect(warnings).toEqual([
-      `${file}: damaged MCAP message index (23 of 24 messages found through it); the rest read in file order`,
-    ]);
+    expect(warnings).toEqual([]);
   });
 
   it('the same flip in a file without an index is a corrupt_file error at byte 376, after the messages before it', async () => {
