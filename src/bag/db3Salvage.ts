@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors';
 import { closeSync, openSync } from 'node:fs';
 import type { Db3Header } from './db3Header';
 import { wholeRows, type PageWalkFile, type WholeRows } from './db3PageWalk';
-import { bigintOf, openPagedDatabase, type Db3Tables, type MessageRow, type TopicRow } from './db3Tables';
+import { bigintOf, messageData, openPagedDatabase, type Db3Tables, type MessageRow, type TopicRow } from './db3Tables';
 
 /** The keys of the intact messages, in compact arrays (a long recording has millions of rows). */
 class MessageKeys {
@@ -194,11 +194,7 @@ export class SalvagedDb3Tables implements Db3Tables {
     try {
       for (const i of order) {
         const blob = data.get([ids[i] as number])?.['data'];
-        yield {
-          topicId: topics[i] as number,
-          logTimeNs: times[i] as bigint,
-          data: blob instanceof Uint8Array ? blob : new Uint8Array(0),
-        };
+        yield { topicId: topics[i] as number, logTimeNs: times[i] as bigint, data: messageData(blob, ids[i]) };
       }
     } finally {
       try {

@@ -32,6 +32,15 @@ const COUNTS_SQL = 'SELECT topic_id AS topic, COUNT(*) AS n FROM messages GROUP 
 // Timestamps as text: ns since the epoch exceed 2^53.
 const SPAN_SQL = 'SELECT CAST(MIN(timestamp) AS TEXT) AS first, CAST(MAX(timestamp) AS TEXT) AS last FROM messages';
 
+/**
+ * A message's data column. rosbag2 declares it `BLOB NOT NULL`: anything else (NULL, or no row at the rowid an index
+ * listed) is a damaged file, reported rather than passed on as an empty message.
+ */
+export function messageData(value: unknown, id: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new Error(`message row ${String(id)} has no data blob (damaged table or index)`);
+}
+
 export function bigintOf(value: unknown): bigint {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? BigInt(value) : 0n;
 }
@@ -99,11 +108,7 @@ export class PagedDb3Tables implements Db3Tables {
     try {
       for (const row of order.iterate()) {
         const blob = data.get([row['id'] as number | bigint])?.['data'];
-        yield {
-          topicId: Number(row['topic']),
-          logTimeNs: bigintOf(row['ts']),
-          data: blob instanceof Uint8Array ? blob : new Uint8Array(0),
-        };
+        yield { topicId: Number(row['topic']), logTimeNs: bigintOf(row['ts']), data: messageData(blob, row['id']) };
       }
     } finally {
       order.finalize();
@@ -160,16 +165,12 @@ export class InMemoryDb3Tables implements Db3Tables {
 
   *messages(topicIds: readonly number[]): Iterable<MessageRow> {
     const stmt = this.#db.prepare(
-      `SELECT topic_id, CAST(timestamp AS TEXT), data FROM messages WHERE topic_id IN (${topicIds.join(',')}) ORDER BY timestamp, id`,
+      `SELECT topic_id, CAST(timestamp AS TEXT), data, id FROM messages WHERE topic_id IN (${topicIds.join(',')}) ORDER BY timestamp, id`,
     );
     try {
       while (stmt.step()) {
-        const [topic, ts, data] = stmt.get();
-        yield {
-          topicId: Number(topic),
-          logTimeNs: bigintOf(ts),
-          data: data instanceof Uint8Array ? data : new Uint8Array(0),
-        };
+        const [topic, ts, data, id] = stmt.get();
+        yield { topicId: Number(topic), logTimeNs: bigintOf(ts), data: messageData(data, id) };
       }
     } finally {
       stmt.free();
