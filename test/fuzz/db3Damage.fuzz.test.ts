@@ -3,7 +3,7 @@
  * truncated at random offsets, every message whose pages all precede the cut is read, byte for byte, in order, and
  * nothing else; the file and the byte where it was cut are named. Random byte flips never crash or hang; as a .db3
  * has no checksums, a flipped byte may change the one message it lands in, but nothing more.
- * Cases per property: FUZZ_DB3_RUNS (default 150 per bag), seed FUZZ_SEED.
+ * Cases per property: FUZZ_DB3_RUNS, else FUZZ_BAG_RUNS (default 150 per bag); seed FUZZ_SEED.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,8 @@ import { expectNamedError, FUZZ_SEED, Outcomes, reportOutcomes } from './fuzzSup
 
 jest.setTimeout(300_000);
 
-const RUNS = Number(process.env.FUZZ_DB3_RUNS ?? 150);
+// The fuzz bench (bench/fuzz.ts) sets FUZZ_BAG_RUNS for every bag suite; FUZZ_DB3_RUNS sets this one alone.
+const RUNS = Number(process.env.FUZZ_DB3_RUNS ?? process.env.FUZZ_BAG_RUNS ?? 150);
 const ALLOWED = [ErrorCodes.corruptFile, ErrorCodes.invalidArgument, ErrorCodes.unsupportedEncoding] as const;
 const position = fc.noBias(fc.integer({ min: 0, max: 999_999 })).map((n) => n / 1_000_000);
 
