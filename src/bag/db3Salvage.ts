@@ -1,6 +1,6 @@
+import { closeSync, openSync } from 'node:fs';
 import type { Database as PagedDatabase } from 'node-sqlite3-wasm';
 import { errorMessage } from '../core/errors';
-import { closeSync, openSync } from 'node:fs';
 import type { Db3Header } from './db3Header';
 import { wholeRows, type PageWalkFile, type WholeRows } from './db3PageWalk';
 import { bigintOf, messageData, openPagedDatabase, type Db3Tables, type MessageRow, type TopicRow } from './db3Tables';
@@ -50,13 +50,85 @@ function* rowsUntilError(
   }
 }
 
+/** The whole rows of the topics and messages tables, after checking the schema itself is whole. */
+function walkTables(
+  db: PagedDatabase,
+  layout: Omit<PageWalkFile, 'fd'>,
+  file: string,
+): { topics: WholeRows; messages: WholeRows } {
+  const fd = openSync(file, 'r');
+  try {
+    const walkFile: PageWalkFile = { ...layout, fd };
+    const schema = wholeRows(walkFile, 1);
+    if (schema.stop !== undefined) throw new Error(`its schema is cut (${schema.stop})`);
+    const roots = new Map(
+      db
+        .all("SELECT name, rootpage FROM sqlite_master WHERE type = 'table' AND name IN ('topics', 'messages')")
+        .map((r) => [String(r['name']), Number(r['rootpage'])]),
+    );
+    const walk = (table: string): WholeRows => {
+      const root = roots.get(table);
+      if (root === undefined) throw new Error(`no ${table} table`);
+      return wholeRows(walkFile, root);
+    };
+    return { topics: walk('topics'), messages: walk('messages') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The topic rows the walk found whole (SQLite reads them; the walk says how many and which). */
+function readTopics(db: PagedDatabase, whole: WholeRows): TopicRow[] {
+  const topics: TopicRow[] = [];
+  const failure: { error?: unknown } = {};
+  for (const r of rowsUntilError(db, 'SELECT id, name, type FROM topics NOT INDEXED ORDER BY id', failure)) {
+    if (topics.length >= whole.rowids.length || Number(r['id']) !== whole.rowids[topics.length]) break;
+    topics.push({ id: Number(r['id']), name: String(r['name']), type: String(r['type']) });
+  }
+  if (topics.length === 0 && (whole.stop !== undefined || failure.error !== undefined)) {
+    throw new Error(`its topics table is lost (${whole.stop ?? errorMessage(failure.error)})`);
+  }
+  return topics;
+}
+
+/**
+ * The keys of the message rows the walk found whole, in rowid order, but for those of a lost topic (`orphans`).
+ * `stop` says why the rows after them are not read.
+ */
+function readKeys(
+  db: PagedDatabase,
+  whole: WholeRows,
+  knownTopics: ReadonlySet<number>,
+): { keys: MessageKeys; orphans: number; stop: string | undefined } {
+  const keys = new MessageKeys();
+  const failure: { error?: unknown } = {};
+  let stop = whole.stop;
+  let orphans = 0;
+  let rows = 0;
+  const sql = 'SELECT id, topic_id AS topic, CAST(timestamp AS TEXT) AS ts FROM messages NOT INDEXED ORDER BY id';
+  for (const r of rowsUntilError(db, sql, failure)) {
+    if (rows >= whole.rowids.length) break;
+    const id = Number(r['id']);
+    // SQLite and the page walk read the same pages: a difference means damage the walk could not see.
+    if (id !== whole.rowids[rows]) {
+      stop = `row ${whole.rowids[rows]} reads as ${id}`;
+      break;
+    }
+    rows++;
+    const topic = Number(r['topic']);
+    if (knownTopics.has(topic)) keys.push(id, topic, bigintOf(r['ts']));
+    else orphans++;
+  }
+  if (failure.error !== undefined && rows < whole.rowids.length) stop = errorMessage(failure.error);
+  return { keys, orphans, stop };
+}
+
 /**
  * A .db3 that ends before its header says it should (a recording whose disk filled, a copy cut short). SQLite reads
  * it in place once told not to refuse it, but reads the missing pages as zeros; so only the rows whose every page is
  * in the file are used (found by walking the pages, db3PageWalk.ts), in rowid (insertion) order up to the first one
- * that is not. Their keys
- * are held in memory (about 20 bytes a row) and their data read one at a time by rowid. `damage` says where the
- * file ends and what was lost, for the reader's warnings.
+ * that is not. Their keys are held in memory (about 20 bytes a row) and their data read one at a time by rowid.
+ * `damage` says where the file ends and what was lost, for the reader's warnings.
  */
 export class SalvagedDb3Tables implements Db3Tables {
   readonly damage: string;
@@ -84,69 +156,15 @@ export class SalvagedDb3Tables implements Db3Tables {
       (header.pages !== undefined && header.pages * header.pageSize > size
         ? ` (${completePages} complete pages of the ${header.pages} its header lists)`
         : ` (inside page ${completePages + 1})`);
-    const fd = openSync(file, 'r');
-    let walks: { schema: WholeRows; topics: WholeRows; messages: WholeRows };
     const db = openPagedDatabase(file, { salvage: true });
     try {
-      const walkFile: PageWalkFile = { fd, ...header, completePages };
-      const schema = wholeRows(walkFile, 1);
-      if (schema.stop !== undefined) throw new Error(`its schema is cut (${schema.stop})`);
-      const roots = new Map(
-        db
-          .all("SELECT name, rootpage FROM sqlite_master WHERE type = 'table' AND name IN ('topics', 'messages')")
-          .map((r) => [String(r['name']), Number(r['rootpage'])]),
-      );
-      const rootOf = (table: string): number => {
-        const root = roots.get(table);
-        if (root === undefined) throw new Error(`no ${table} table`);
-        return root;
-      };
-      walks = {
-        schema,
-        topics: wholeRows(walkFile, rootOf('topics')),
-        messages: wholeRows(walkFile, rootOf('messages')),
-      };
-    } catch (error) {
-      db.close();
-      throw error;
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      const topics: TopicRow[] = [];
-      const topicRows = 'SELECT id, name, type FROM topics NOT INDEXED ORDER BY id';
-      const topicFailure: { error?: unknown } = {};
-      for (const r of rowsUntilError(db, topicRows, topicFailure)) {
-        if (topics.length >= walks.topics.rowids.length || Number(r['id']) !== walks.topics.rowids[topics.length])
-          break;
-        topics.push({ id: Number(r['id']), name: String(r['name']), type: String(r['type']) });
-      }
-      if (topics.length === 0 && (walks.topics.stop !== undefined || topicFailure.error !== undefined)) {
-        throw new Error(`its topics table is lost (${walks.topics.stop ?? errorMessage(topicFailure.error)})`);
-      }
-      const whole = walks.messages.rowids;
-      const keys = new MessageKeys();
-      const failure: { error?: unknown } = {};
-      let stop = walks.messages.stop;
-      const sql = 'SELECT id, topic_id AS topic, CAST(timestamp AS TEXT) AS ts FROM messages NOT INDEXED ORDER BY id';
-      for (const r of rowsUntilError(db, sql, failure)) {
-        if (keys.length >= whole.length) break;
-        const id = Number(r['id']);
-        // SQLite and the page walk read the same pages: a difference means damage the walk could not see.
-        if (id !== whole[keys.length]) {
-          stop = `row ${whole[keys.length]} reads as ${id}`;
-          break;
-        }
-        keys.push(id, Number(r['topic']), bigintOf(r['ts']));
-      }
-      if (failure.error !== undefined && keys.length < whole.length) stop = errorMessage(failure.error);
-      const known = new Set(topics.map((t) => t.id));
-      let orphans = 0;
-      for (let i = 0; i < keys.length; i++) if (!known.has(keys.topics[i] as number)) orphans++;
-      // A message whose topic row was lost cannot be replayed: say so rather than drop it unseen.
+      const walks = walkTables(db, { ...header, completePages }, file);
+      const topics = readTopics(db, walks.topics);
+      const { keys, orphans, stop } = readKeys(db, walks.messages, new Set(topics.map((t) => t.id)));
+      // A message whose topic row was lost cannot be replayed: said here rather than dropped unseen.
       const read =
-        `${keys.length - orphans} complete messages are readable` +
-        (orphans > 0 ? ` (${orphans} more belong to topics whose rows are lost)` : '');
+        `${keys.length} complete messages are readable` +
+        (orphans > 0 ? ` (and ${orphans} more of topics whose rows are lost)` : '');
       const damage = stop === undefined ? `${ending}; ${read}` : `${ending}; ${read}, the rest is lost (${stop})`;
       return new SalvagedDb3Tables(db, topics, keys, damage);
     } catch (error) {
