@@ -4,13 +4,14 @@
  */
 import { replayBag } from '../src/replay';
 import { openClassifier } from '../src/runtime/openClassifier';
+import { peakRssMiB } from './peakRss';
 
 export interface LargeReplayReport {
   readonly frames: number;
   readonly classified: number;
   readonly droppedTotal: number;
   readonly wallMs: number;
-  /** process.resourceUsage().maxRSS, in MiB. */
+  /** This process's own peak RSS in MiB (VmHWM: see peakRss.ts for why not maxRSS). */
   readonly peakRssMiB: number;
   readonly error: string | undefined;
 }
@@ -24,7 +25,7 @@ async function main(bagPath: string): Promise<void> {
       classified: summary.classified,
       droppedTotal: summary.droppedTotal,
       wallMs: summary.wallMs,
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      peakRssMiB: peakRssMiB(),
       error: summary.error,
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);

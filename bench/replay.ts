@@ -161,7 +161,7 @@ export async function run(): Promise<BenchSection> {
       `**Large sqlite3 bag**: ${sizeGiB.toFixed(2)} GiB .db3 of ${written} 720p bgr8 Image messages, written at ` +
       `bench time, replayed with \`--max-speed\` in a child process: ${large.classified} of ${large.frames} ` +
       `classified in ${(large.wallMs / 1000).toFixed(1)} s${large.error !== undefined ? ` (error: ${large.error})` : ''}, ` +
-      `**peak RSS ${large.peakRssMiB.toFixed(0)} MiB** (process.resourceUsage().maxRSS; target < 300 MB: ` +
+      `**peak RSS ${large.peakRssMiB.toFixed(0)} MiB** (the child's own VmHWM; target < 300 MB: ` +
       `${large.peakRssMiB * 1.048576 < 300 ? 'met' : '**not met**'}). The file is read in place page by page ` +
       '(node-sqlite3-wasm), never loaded whole.';
     const markdown = [

@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
+import { DB3_HEADER_BYTES, isTruncated, readDb3Header, type Db3Header } from './db3Header';
+import { SalvagedDb3Tables } from './db3Salvage';
 import { InMemoryDb3Tables, PagedDb3Tables, type Db3Tables, type MessageRow, type TopicRow } from './db3Tables';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
@@ -24,12 +26,13 @@ export class Db3FileReader implements StorageFileReader {
   readonly messageCount: number;
   readonly startTimeNs: bigint;
   readonly endTimeNs: bigint;
-  readonly warnings: readonly string[] = [];
+  readonly warnings: readonly string[];
   #tables: Db3Tables | undefined;
   readonly #topicsById: ReadonlyMap<number, TopicRow>;
 
-  private constructor(file: string, tables: Db3Tables) {
+  private constructor(file: string, tables: Db3Tables, warnings: readonly string[] = []) {
     this.file = file;
+    this.warnings = warnings;
     this.#tables = tables;
     const topics = tables.topics();
     const counts = tables.counts();
@@ -42,7 +45,9 @@ export class Db3FileReader implements StorageFileReader {
   /**
    * Opens `file`. Throws EdgenextError 'file_not_found' when it does not exist, 'corrupt_file' naming the file
    * when it is empty, not SQLite, damaged, or lacks the rosbag2 `topics`/`messages` tables, and naming its size
-   * when it can be read neither in place nor in memory.
+   * when it can be read neither in place nor in memory. A file shorter than its header says (cut short) opens with
+   * the messages it still holds whole, and a warning '<file>: truncated at byte N (...); K complete messages are
+   * readable'; 'corrupt_file' saying where it was cut when not even its schema and topics are whole.
    */
   static async open(file: string): Promise<Db3FileReader> {
     let size: number;
@@ -56,6 +61,15 @@ export class Db3FileReader implements StorageFileReader {
       );
     }
     if (size === 0) throw new EdgenextError(ErrorCodes.corruptFile, `${file}: empty file (0 bytes), not a sqlite3 bag`);
+    if (size < DB3_HEADER_BYTES) {
+      throw new EdgenextError(
+        ErrorCodes.corruptFile,
+        `${file}: truncated at byte ${size}, inside the ${DB3_HEADER_BYTES}-byte SQLite header: nothing is readable`,
+      );
+    }
+    // A header SQLite cannot use either (bad page size) is left to SQLite to refuse, in its words.
+    const header = await readDb3Header(file);
+    if (header !== undefined && isTruncated(header, size)) return Db3FileReader.#salvage(file, size, header);
     let inPlaceFailure: string;
     let tables: Db3Tables | undefined;
     try {
@@ -83,6 +97,28 @@ export class Db3FileReader implements StorageFileReader {
         `${file}: not a readable rosbag2 sqlite3 file (${errorMessage(error)})`,
         { cause: error },
       );
+    }
+  }
+
+  /** A file cut short: its intact messages, and a warning saying where it ends (see SalvagedDb3Tables). */
+  static #salvage(file: string, size: number, header: Db3Header): Db3FileReader {
+    let tables: SalvagedDb3Tables;
+    try {
+      tables = SalvagedDb3Tables.open(file, size, header);
+    } catch (error) {
+      throw new EdgenextError(
+        ErrorCodes.corruptFile,
+        `${file}: truncated at byte ${size}, and what is left cannot be read (${errorMessage(error)})`,
+        { cause: error },
+      );
+    }
+    try {
+      return new Db3FileReader(file, tables, [`${file}: ${tables.damage}`]);
+    } catch (error) {
+      tables.close();
+      throw new EdgenextError(ErrorCodes.corruptFile, `${file}: truncated at byte ${size} (${errorMessage(error)})`, {
+        cause: error,
+      });
     }
   }
 

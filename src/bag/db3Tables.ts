@@ -32,8 +32,44 @@ const COUNTS_SQL = 'SELECT topic_id AS topic, COUNT(*) AS n FROM messages GROUP 
 // Timestamps as text: ns since the epoch exceed 2^53.
 const SPAN_SQL = 'SELECT CAST(MIN(timestamp) AS TEXT) AS first, CAST(MAX(timestamp) AS TEXT) AS last FROM messages';
 
-function bigintOf(value: unknown): bigint {
+/**
+ * A message's data column. rosbag2 declares it `BLOB NOT NULL`: anything else (NULL, or no row at the rowid an index
+ * listed) is a damaged file, reported rather than passed on as an empty message.
+ */
+export function messageData(value: unknown, id: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new Error(`message row ${String(id)} has no data blob (damaged table or index)`);
+}
+
+export function bigintOf(value: unknown): bigint {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? BigInt(value) : 0n;
+}
+
+/**
+ * Opens `file` read-only with node-sqlite3-wasm (O_RDONLY: the bag is never written). `salvage` lets SQLite open
+ * a file shorter than its header says (PRAGMA writable_schema: on a read-only connection it only relaxes that
+ * check); what is read from such a file must then be checked page by page (db3Salvage.ts).
+ */
+export function openPagedDatabase(file: string, { salvage = false }: { salvage?: boolean } = {}): PagedDatabase {
+  // node-sqlite3-wasm locks a file by creating the folder `<file>.lock`, and a process that dies while reading
+  // (Ctrl-C during a replay) leaves it behind: every later open then failed with "database is locked". That
+  // folder guards nothing here (this connection only reads, and rosbag2's own writer locks with POSIX locks, not
+  // this folder), so a leftover one is removed, and the one this connection takes is removed once it holds the lock.
+  const lockFolder = `${file}.lock`;
+  rmSync(lockFolder, { recursive: true, force: true });
+  const db = new PagedDatabase(file, { readOnly: true });
+  try {
+    db.exec('PRAGMA locking_mode=EXCLUSIVE');
+    if (salvage) db.exec('PRAGMA writable_schema=ON');
+    // The first read takes the lock, which EXCLUSIVE keeps until close.
+    db.get('SELECT 1 FROM sqlite_master LIMIT 1');
+    rmSync(lockFolder, { recursive: true, force: true });
+  } catch (error) {
+    db.close();
+    rmSync(lockFolder, { recursive: true, force: true });
+    throw error;
+  }
+  return db;
 }
 
 /**
@@ -46,22 +82,7 @@ export class PagedDb3Tables implements Db3Tables {
   readonly #db: PagedDatabase;
 
   constructor(file: string) {
-    // node-sqlite3-wasm locks a file by creating the folder `<file>.lock`, and a process that dies while reading
-    // (Ctrl-C during a replay) leaves it behind: every later open then failed with "database is locked". That
-    // folder guards nothing here (this connection only reads, and rosbag2's own writer locks with POSIX locks, not
-    // this folder), so a leftover one is removed, and the one this connection takes is removed once it holds the lock.
-    const lockFolder = `${file}.lock`;
-    rmSync(lockFolder, { recursive: true, force: true });
-    this.#db = new PagedDatabase(file, { readOnly: true });
-    try {
-      this.#db.exec('PRAGMA locking_mode=EXCLUSIVE');
-      // The first read takes the lock, which EXCLUSIVE keeps until close.
-      this.#db.get('SELECT 1 FROM sqlite_master LIMIT 1');
-      rmSync(lockFolder, { recursive: true, force: true });
-    } catch (error) {
-      this.#db.close();
-      throw error;
-    }
+    this.#db = openPagedDatabase(file);
   }
 
   topics(): TopicRow[] {
@@ -87,11 +108,7 @@ export class PagedDb3Tables implements Db3Tables {
     try {
       for (const row of order.iterate()) {
         const blob = data.get([row['id'] as number | bigint])?.['data'];
-        yield {
-          topicId: Number(row['topic']),
-          logTimeNs: bigintOf(row['ts']),
-          data: blob instanceof Uint8Array ? blob : new Uint8Array(0),
-        };
+        yield { topicId: Number(row['topic']), logTimeNs: bigintOf(row['ts']), data: messageData(blob, row['id']) };
       }
     } finally {
       order.finalize();
@@ -148,16 +165,12 @@ export class InMemoryDb3Tables implements Db3Tables {
 
   *messages(topicIds: readonly number[]): Iterable<MessageRow> {
     const stmt = this.#db.prepare(
-      `SELECT topic_id, CAST(timestamp AS TEXT), data FROM messages WHERE topic_id IN (${topicIds.join(',')}) ORDER BY timestamp, id`,
+      `SELECT topic_id, CAST(timestamp AS TEXT), data, id FROM messages WHERE topic_id IN (${topicIds.join(',')}) ORDER BY timestamp, id`,
     );
     try {
       while (stmt.step()) {
-        const [topic, ts, data] = stmt.get();
-        yield {
-          topicId: Number(topic),
-          logTimeNs: bigintOf(ts),
-          data: data instanceof Uint8Array ? data : new Uint8Array(0),
-        };
+        const [topic, ts, data, id] = stmt.get();
+        yield { topicId: Number(topic), logTimeNs: bigintOf(ts), data: messageData(data, id) };
       }
     } finally {
       stmt.free();
