@@ -7,7 +7,8 @@
  *
  * Needs ROS 2 sourced (with the edgenext overlay's install/setup.bash, for the node's messages) and
  * EDGENEXT_RCLNODEJS_DIR pointing at an rclnodejs 2.2.0 built against it; skips with one line otherwise.
- * EDGENEXT_BENCH_ROS_WINDOW_S (default 10) and EDGENEXT_BENCH_ROS_REPEATS (default 3) shorten a trial run.
+ * EDGENEXT_BENCH_ROS_WINDOW_S (default 15) and EDGENEXT_BENCH_ROS_REPEATS (default 5) shorten a trial run. Five
+ * runs of 15 s: one run's figure varies by about ±0.25 ms on the 2-core test machine.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -266,8 +267,8 @@ export async function run(): Promise<BenchSection> {
   if (skip !== undefined) return { title: TITLE, markdown: `Skipped: ${skip}.` };
   const rclDir = process.env.EDGENEXT_RCLNODEJS_DIR as string;
   const root = packageRoot();
-  const windowS = Number(process.env.EDGENEXT_BENCH_ROS_WINDOW_S ?? 10);
-  const repeats = Number(process.env.EDGENEXT_BENCH_ROS_REPEATS ?? 3);
+  const windowS = Number(process.env.EDGENEXT_BENCH_ROS_WINDOW_S ?? 15);
+  const repeats = Number(process.env.EDGENEXT_BENCH_ROS_REPEATS ?? 5);
   const runs: Array<{ node: WindowResult; bare: WindowResult; load: number }> = [];
   for (let i = 0; i < repeats; i++) {
     // A busy host inflates CPU per frame (cache and scheduler effects): the load is part of the figure.
