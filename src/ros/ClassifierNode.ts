@@ -28,7 +28,7 @@ import { ParameterTypes, QosNumbers, type Rcl, type RclNode, type RclPublisher }
 import { RateLimitedLog } from '../core/rateLimitedLog';
 import { ScoreSmoother } from './ScoreSmoother';
 import { SimClock } from './simClock';
-import { AnnotatedPublisher, ANNOTATED_TOPIC, ANNOTATED_TYPE } from './annotatedPublisher';
+import { AnnotatedPublisher, ANNOTATED_TOPIC, ANNOTATED_TYPE, subscriberCount } from './annotatedPublisher';
 
 export const IMAGE_TYPE = 'sensor_msgs/msg/Image';
 export const COMPRESSED_IMAGE_TYPE = 'sensor_msgs/msg/CompressedImage';
@@ -444,7 +444,9 @@ export class ClassifierNode {
         'classification',
         serialized(OUTPUT_TYPES.classification, toEdgenextClassificationMsg(result, producer)),
       );
-      if (this.#publishers.has('visionClassification')) {
+      // The vision_msgs copy is encoded only for a listener: a frame's result costs the node half as much without one.
+      const vision = this.#publishers.get('visionClassification');
+      if (vision !== undefined && subscriberCount(vision) > 0) {
         this.#publish(
           'visionClassification',
           serialized(OUTPUT_TYPES.visionClassification, toVisionClassificationMsg(result)),

@@ -396,6 +396,27 @@ describe('ClassifierNode through the rclnodejs double', () => {
     expect(s2?.scores[1]).toBeCloseTo((r1?.scores[0] ?? 0) * 0.25, 5);
   });
 
+  it('encodes the vision_msgs result only while someone subscribes to it; ~/classification always', async () => {
+    harness = await startHarness({ argv: rosArgs('-p', "image_topics:=['cam']", '-p', 'queue_policy:=drop_oldest') });
+    const { graph } = harness.double;
+    const raw = graph.probe<RosEdgenextClassification>('/classifier/classification', RESULT);
+    const cam = graph.publisher('/cam', IMAGE);
+    for (let i = 1; i <= 3; i++) {
+      cam.publish(imageMsg(uniformFrame('rgb8', 4, 4, [255, 0, 0]), i, 'f'));
+      await raw.waitFor(i);
+    }
+    expect(graph.sentCount('/classifier/classification')).toBe(3);
+    expect(graph.sentCount('/classifier/vision/classification')).toBe(0);
+    const vision = graph.probe<VisionClassification>(
+      '/classifier/vision/classification',
+      'vision_msgs/msg/Classification',
+    );
+    cam.publish(imageMsg(uniformFrame('rgb8', 4, 4, [0, 0, 255]), 4, 'f'));
+    const [late] = await vision.waitFor(1);
+    expect(late?.header.stamp).toEqual(stampOf(4));
+    expect(graph.sentCount('/classifier/vision/classification')).toBe(1);
+  });
+
   it('subscribes best effort by default; a reliable subscription (qos_reliability) gets nothing from a best-effort camera', async () => {
     harness = await startHarness({ argv: rosArgs('-p', "image_topics:=['cam']", '-p', 'qos_reliability:=reliable') });
     const { graph } = harness.double;

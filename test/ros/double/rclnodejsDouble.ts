@@ -465,6 +465,7 @@ export class RosGraph {
   readonly callbackErrors: unknown[] = [];
   readonly #subs = new Set<SubEndpoint>();
   readonly #pubs = new Set<PubEndpoint>();
+  readonly #sent = new Map<string, number>();
   /** Live timers and scheduled deliveries of every double node: must be 0 after a clean shutdown. */
   #handles = 0;
 
@@ -501,8 +502,14 @@ export class RosGraph {
     return () => this.#pubs.delete(pub);
   }
 
+  /** Messages published on `topic` so far, whoever received them (a test's view of what a node sent). */
+  sentCount(topic: string): number {
+    return this.#sent.get(topic) ?? 0;
+  }
+
   /** @internal Sends CDR to every matching, QoS-compatible subscription. */
   send(pub: PubEndpoint, cdr: Uint8Array): void {
+    this.#sent.set(pub.topic, (this.#sent.get(pub.topic) ?? 0) + 1);
     if (pub.qos.durability === Durability.transientLocal) {
       pub.latched.push(cdr);
       while (pub.latched.length > Math.max(1, pub.qos.depth)) pub.latched.shift();
