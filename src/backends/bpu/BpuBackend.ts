@@ -47,6 +47,18 @@ export interface BpuBackendOptions {
    * included). Default 5000. On expiry that input rejects with code 'timeout' and the task is released (cancelled).
    */
   readonly waitTimeoutMs?: number;
+  /**
+   * How long the buffers of a timed-out task stay out of use after the task was released, in milliseconds:
+   * hbDNNReleaseTask stops a running task "at some later point", so the BPU may still write them meanwhile. Then
+   * they are freed. Default 60000.
+   */
+  readonly retiredQuarantineMs?: number;
+  /**
+   * Most timed-out tasks' buffers held in quarantine at once (about 80 KB each for EdgeNeXt at 224x224); beyond it
+   * a timed-out slot is not replaced, so a runtime that keeps hanging runs out of slots and frames fail with the
+   * reason (until quarantines end) instead of memory growing with every hang. Default 64.
+   */
+  readonly maxRetiredSlots?: number;
 }
 
 interface Slot {
@@ -119,8 +131,8 @@ export class BpuBackend implements InferenceBackend {
   #options: Required<Omit<BpuBackendOptions, 'libraryPath' | 'modelPath'>>;
   #slots: Slot[] = [];
   #freeSlots: Slot[] = [];
-  /** Slots whose task timed out: the BPU might still write into them, so they are never reused. */
-  #retired: Slot[] = [];
+  /** Slots whose task timed out, oldest first, with when: the BPU might still write into them until quarantine ends. */
+  #retired: Array<{ readonly slot: Slot; readonly sinceMs: number }> = [];
   #pending: Job[] = [];
   #running: RunningTask[] = [];
   #waiting = false;
@@ -284,6 +296,21 @@ export class BpuBackend implements InferenceBackend {
 
   /** Submits pending frames while slots are free. */
   #pump(): void {
+    if (this.#retired.length > 0) this.#reclaimRetired();
+    const oldest = this.#retired[0];
+    if (this.#slots.length === this.#retired.length && oldest !== undefined && !this.#closing) {
+      // Every slot is in quarantine and none may be added: no frame can be served until the oldest one ends.
+      const waitS = (oldest.sinceMs + this.#options.retiredQuarantineMs - Date.now()) / 1000;
+      const failure = new EdgenextError(
+        ErrorCodes.backendError,
+        `BPU backend has no task slot left: ${this.#retired.length} timed-out tasks' buffers are held in case the ` +
+          `BPU still writes them (maxRetiredSlots ${this.#options.maxRetiredSlots}); the oldest is freed in ` +
+          `${Math.max(0, waitS).toFixed(1)} s. Check the BPU runtime (tasks time out after waitTimeoutMs ` +
+          `${this.#options.waitTimeoutMs})`,
+      );
+      for (const job of this.#pending.splice(0)) job.reject(failure);
+      return;
+    }
     while (this.#pending.length > 0 && this.#freeSlots.length > 0 && !this.#closing) {
       const job = this.#pending.shift() as Job;
       const slot = this.#freeSlots.pop() as Slot;
@@ -369,19 +396,39 @@ export class BpuBackend implements InferenceBackend {
     if (reusable) {
       this.#freeSlots.push(slot);
     } else {
-      this.#retired.push(slot);
-      if (!this.#closing) {
-        try {
-          this.#addSlot();
-        } catch (error) {
-          // Running with one slot fewer is better than failing every later frame.
-          process.emitWarning(`BPU backend: could not replace a timed-out slot: ${errorMessage(error)}`);
-        }
-      }
+      this.#retired.push({ slot, sinceMs: Date.now() });
+      this.#reclaimRetired();
     }
     if (failure) job.reject(failure);
     else job.resolve(result as Float32Array);
     this.#pump();
+  }
+
+  /**
+   * Frees the timed-out slots whose quarantine has ended, then brings the usable slots back to maxInflight as far as
+   * maxRetiredSlots allows.
+   */
+  #reclaimRetired(): void {
+    const now = Date.now();
+    for (let oldest = this.#retired[0]; oldest !== undefined; oldest = this.#retired[0]) {
+      if (now - oldest.sinceMs < this.#options.retiredQuarantineMs) break;
+      this.#retired.shift();
+      this.#slots = this.#slots.filter((s) => s !== oldest.slot);
+      this.#freeSlotMemory(oldest.slot);
+    }
+    if (this.#closing) return;
+    while (
+      this.#slots.length - this.#retired.length < this.#options.maxInflight &&
+      this.#retired.length < this.#options.maxRetiredSlots
+    ) {
+      try {
+        this.#addSlot();
+      } catch (error) {
+        // Running with one slot fewer is better than failing every later frame.
+        process.emitWarning(`BPU backend: could not replace a timed-out slot: ${errorMessage(error)}`);
+        return;
+      }
+    }
   }
 
   #readOutputs(slot: Slot): Float32Array {
@@ -398,14 +445,16 @@ export class BpuBackend implements InferenceBackend {
     return logits as Float32Array;
   }
 
+  #freeSlotMemory(slot: Slot): void {
+    for (const mem of slot.allocated) this.#lib.sysFreeMem(mem);
+    freeNative(slot.tensors);
+    freeNative(slot.outputCell);
+    freeNative(slot.ctrl);
+  }
+
   #releaseNative(): void {
     const lib = this.#lib;
-    for (const slot of [...this.#slots]) {
-      for (const mem of slot.allocated) lib.sysFreeMem(mem);
-      freeNative(slot.tensors);
-      freeNative(slot.outputCell);
-      freeNative(slot.ctrl);
-    }
+    for (const slot of [...this.#slots]) this.#freeSlotMemory(slot);
     this.#slots = [];
     this.#freeSlots = [];
     this.#retired = [];
@@ -434,6 +483,8 @@ function validateOptions(options: BpuBackendOptions): Required<Omit<BpuBackendOp
     priority: intIn('priority', options.priority ?? 0, 0, 255),
     bpuCoreMask: intIn('bpuCoreMask', options.bpuCoreMask ?? 0, 0, 3),
     waitTimeoutMs: intIn('waitTimeoutMs', options.waitTimeoutMs ?? 5000, 1, 2 ** 31 - 1),
+    retiredQuarantineMs: intIn('retiredQuarantineMs', options.retiredQuarantineMs ?? 60_000, 0, 2 ** 31 - 1),
+    maxRetiredSlots: intIn('maxRetiredSlots', options.maxRetiredSlots ?? 64, 0, 1024),
   };
 }
 

@@ -234,6 +234,42 @@ describe('failures', () => {
     expect(probe.counter('live_tasks')).toBe(0);
   });
 
+  it('holds at most maxRetiredSlots timed-out slots: then frames fail with the reason until a quarantine ends', async () => {
+    const file = writeModel(dir, 'hang3.emu.json', smallModel({ faults: { hangTasks: [1, 2] } }));
+    const backend = await BpuBackend.open({
+      modelPath: file,
+      libraryPath: lib,
+      maxInflight: 1,
+      waitTimeoutMs: 50,
+      maxRetiredSlots: 2,
+      retiredQuarantineMs: 400,
+    });
+    probe.resetCounters();
+    const frame = nv12Input(16, 4, grayNv12(16, 4, 0));
+    const oneSlot = probe.counter('live_allocations');
+    expect(oneSlot).toBeGreaterThan(0);
+    await expect(backend.infer([frame])).rejects.toMatchObject({ code: 'timeout' });
+    // The hung slot's buffers are held and a fresh slot serves the next frame.
+    expect(probe.counter('live_allocations')).toBe(2 * oneSlot);
+    await expect(backend.infer([frame])).rejects.toMatchObject({ code: 'timeout' });
+    // The second hung slot was not replaced: two held, none usable, nothing more allocated.
+    expect(probe.counter('live_allocations')).toBe(2 * oneSlot);
+    const refused = await backend.infer([frame]).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'backend_error' });
+    expect((refused as Error).message).toMatch(
+      /^BPU backend has no task slot left: 2 timed-out tasks' buffers are held in case the BPU still writes them \(maxRetiredSlots 2\); the oldest is freed in 0\.\d s\. Check the BPU runtime \(tasks time out after waitTimeoutMs 50\)$/,
+    );
+    // After the quarantine both held slots are freed and one fresh slot serves frames again.
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const [served] = await backend.infer([frame]);
+    expect(indexOfMax(served as Float32Array)).toBe(0);
+    expect(probe.counter('live_allocations')).toBe(oneSlot);
+    expect(probe.counter('released_unfinished_tasks')).toBe(2);
+    await backend.close();
+    expect(probe.counter('live_allocations')).toBe(0);
+    expect(probe.counter('live_tasks')).toBe(0);
+  });
+
   it('rejects frames still queued at close() with code closed and finishes the running one', async () => {
     const file = writeModel(dir, 'close.emu.json', smallModel({ latencyUs: 30000 }));
     const backend = await BpuBackend.open({ modelPath: file, libraryPath: lib, maxInflight: 1 });
