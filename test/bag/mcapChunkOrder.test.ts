@@ -6,24 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { McapIndexedReader, McapWriter, type IWritable } from '@mcap/core';
+import { McapIndexedReader, McapWriter } from '@mcap/core';
+import { MemoryWritable } from '../support/memoryWritable';
 import { openBag, type BagMessage } from '../../src/bag';
 import { chunkMessages, sequentialChunkOrder } from '../../src/bag/mcapChunkMessages';
-
-class MemoryWritable implements IWritable {
-  readonly #parts: Uint8Array[] = [];
-  #size = 0;
-  position(): bigint {
-    return BigInt(this.#size);
-  }
-  async write(buffer: Uint8Array): Promise<void> {
-    this.#parts.push(buffer.slice());
-    this.#size += buffer.byteLength;
-  }
-  bytes(): Uint8Array {
-    return Uint8Array.from(Buffer.concat(this.#parts));
-  }
-}
 
 /**
  * An MCAP of one channel whose messages carry their log time as their one byte of payload, so that order and content

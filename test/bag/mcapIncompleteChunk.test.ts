@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { McapWriter, type IWritable } from '@mcap/core';
+import { McapWriter } from '@mcap/core';
+import { MemoryWritable } from '../support/memoryWritable';
 import decompressLz4 from '@foxglove/wasm-lz4';
 import * as zstd from '@foxglove/wasm-zstd';
 import { openBag, type BagMessage } from '../../src/bag';
@@ -45,21 +46,6 @@ function image(i: number): Uint8Array {
     step: SIDE * 3,
     data: pixels,
   });
-}
-
-class MemoryWritable implements IWritable {
-  readonly #parts: Uint8Array[] = [];
-  #size = 0;
-  position(): bigint {
-    return BigInt(this.#size);
-  }
-  async write(buffer: Uint8Array): Promise<void> {
-    this.#parts.push(buffer.slice());
-    this.#size += buffer.byteLength;
-  }
-  bytes(): Uint8Array {
-    return Uint8Array.from(Buffer.concat(this.#parts));
-  }
 }
 
 /** LZ4 frame of stored blocks of `block` bytes each: block boundaries known, so what a cut leaves is known. */

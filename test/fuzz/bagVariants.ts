@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { McapWriter, type IWritable } from '@mcap/core';
+import { McapWriter } from '@mcap/core';
+import { MemoryWritable } from '../support/memoryWritable';
 import decompressLz4 from '@foxglove/wasm-lz4';
 import * as zstd from '@foxglove/wasm-zstd';
 import { Db3BagWriter, McapBagWriter } from '../../src/bag';
@@ -41,22 +42,6 @@ function originalMessages(count: number): OriginalMessage[] {
       data: new Uint8Array(24).fill(i),
     }),
   }));
-}
-
-class MemoryWritable implements IWritable {
-  readonly #parts: Uint8Array[] = [];
-  #size = 0;
-  position(): bigint {
-    return BigInt(this.#size);
-  }
-  async write(buffer: Uint8Array): Promise<void> {
-    this.#parts.push(buffer.slice());
-    this.#size += buffer.byteLength;
-  }
-  /** A plain Uint8Array (a Buffer's slice() would share memory, and the fuzz damages copies made with slice()). */
-  bytes(): Uint8Array {
-    return Uint8Array.from(Buffer.concat(this.#parts));
-  }
 }
 
 /** An LZ4 frame of stored (uncompressed) blocks: valid LZ4 that any frame decoder reads; no lz4 compressor here. */
