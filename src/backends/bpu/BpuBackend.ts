@@ -296,7 +296,7 @@ export class BpuBackend implements InferenceBackend {
 
   /** Submits pending frames while slots are free. */
   #pump(): void {
-    if (this.#retired.length > 0) this.#reclaimRetired();
+    if (this.#retired.length > 0 && this.#freeEndedQuarantines()) this.#refillSlots();
     const oldest = this.#retired[0];
     if (this.#slots.length === this.#retired.length && oldest !== undefined && !this.#closing) {
       // Every slot is in quarantine and none may be added: no frame can be served until the oldest one ends.
@@ -397,25 +397,33 @@ export class BpuBackend implements InferenceBackend {
       this.#freeSlots.push(slot);
     } else {
       this.#retired.push({ slot, sinceMs: Date.now() });
-      this.#reclaimRetired();
+      this.#freeEndedQuarantines();
+      this.#refillSlots();
     }
     if (failure) job.reject(failure);
     else job.resolve(result as Float32Array);
     this.#pump();
   }
 
-  /**
-   * Frees the timed-out slots whose quarantine has ended, then brings the usable slots back to maxInflight as far as
-   * maxRetiredSlots allows.
-   */
-  #reclaimRetired(): void {
+  /** Frees the timed-out slots whose quarantine has ended; true when it freed any. */
+  #freeEndedQuarantines(): boolean {
     const now = Date.now();
+    let freed = false;
     for (let oldest = this.#retired[0]; oldest !== undefined; oldest = this.#retired[0]) {
       if (now - oldest.sinceMs < this.#options.retiredQuarantineMs) break;
       this.#retired.shift();
       this.#slots = this.#slots.filter((s) => s !== oldest.slot);
       this.#freeSlotMemory(oldest.slot);
+      freed = true;
     }
+    return freed;
+  }
+
+  /**
+   * Brings the usable slots back to maxInflight as far as maxRetiredSlots allows. Tried when a slot is retired or a
+   * quarantine ends, not per frame: an allocation that failed is not retried until then.
+   */
+  #refillSlots(): void {
     if (this.#closing) return;
     while (
       this.#slots.length - this.#retired.length < this.#options.maxInflight &&
