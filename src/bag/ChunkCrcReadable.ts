@@ -1,10 +1,8 @@
 import { crc32 } from 'node:zlib';
 import type { McapTypes } from '@mcap/core';
+import { readChunkHeader } from './mcapChunkHeader';
 
 type ChunkIndex = McapTypes.TypedMcapRecords['ChunkIndex'];
-
-/** MCAP opcode of a Chunk record. */
-const CHUNK_OPCODE = 0x06;
 
 /**
  * Verifies the CRC of every uncompressed chunk as it is read, with zlib's native CRC-32 (the same polynomial MCAP
@@ -46,22 +44,16 @@ export class ChunkCrcReadable implements McapTypes.IReadable {
   }
 }
 
-/**
- * Chunk record layout: opcode u8, record length u64, message start/end time u64 ×2, uncompressed size u64,
- * uncompressed CRC u32 (0 = not computed), compression string (u32 length + bytes), records (u64 length + bytes).
- */
+/** Checks an uncompressed chunk's records against its CRC; anything else is left to the reader to report. */
 export function verifyChunkCrc(record: Uint8Array, offset: bigint): void {
-  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
-  if (record.byteLength < 41 || view.getUint8(0) !== CHUNK_OPCODE) return; // the reader reports malformed records itself
-  const expected = view.getUint32(33, true);
-  const compressionLength = view.getUint32(37, true);
-  const recordsLengthAt = 41 + compressionLength;
-  if (expected === 0 || compressionLength !== 0 || recordsLengthAt + 8 > record.byteLength) return;
-  const recordsLength = Number(view.getBigUint64(recordsLengthAt, true));
-  const recordsStart = recordsLengthAt + 8;
-  if (recordsStart + recordsLength > record.byteLength) return;
-  const actual = crc32(record.subarray(recordsStart, recordsStart + recordsLength));
-  if (actual !== expected) {
-    throw new Error(`Incorrect chunk CRC ${actual} (expected ${expected}) in the chunk at offset ${offset}`);
+  const header = readChunkHeader(record);
+  if (header === undefined || header.uncompressedCrc === 0 || header.compression !== '') return;
+  const end = BigInt(header.recordsStart) + header.recordsLength;
+  if (end > BigInt(record.byteLength)) return;
+  const actual = crc32(record.subarray(header.recordsStart, Number(end)));
+  if (actual !== header.uncompressedCrc) {
+    throw new Error(
+      `Incorrect chunk CRC ${actual} (expected ${header.uncompressedCrc}) in the chunk at offset ${offset}`,
+    );
   }
 }

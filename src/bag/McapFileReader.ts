@@ -5,7 +5,8 @@ import { EdgenextError, ErrorCodes, errorMessage } from '../core/errors';
 import { ChunkCrcReadable, verifyChunkCrc } from './ChunkCrcReadable';
 import { chunkMessages, chunkRecords, sequentialChunkOrder, type ChunkMessage } from './mcapChunkMessages';
 import { mcapDecompressHandlers } from './mcapDecompression';
-import { CHUNK_OPCODE, recoverPartialChunk } from './mcapPartialChunk';
+import { CHUNK_OPCODE } from './mcapChunkHeader';
+import { recoverPartialChunk } from './mcapPartialChunk';
 import type { BagMessage, BagTopic, ReadMessagesOptions, StorageFileReader } from './types';
 
 type Channel = McapTypes.TypedMcapRecords['Channel'];

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { McapTypes } from '@mcap/core';
+import { readChunkHeader } from './mcapChunkHeader';
 
 type ChunkIndex = McapTypes.TypedMcapRecords['ChunkIndex'];
 
@@ -10,14 +11,11 @@ export interface ChunkMessage {
   readonly data: Uint8Array;
 }
 
-const CHUNK_OPCODE = 0x06;
 const MESSAGE_OPCODE = 0x05;
 /** opcode u8 + record length u64. */
 const RECORD_HEADER = 9;
 /** channel id u16, sequence u32, log time u64, publish time u64. */
 const MESSAGE_PREFIX = 22;
-/** Chunk fields before the compression string: start and end time, uncompressed size, uncompressed CRC. */
-const CHUNK_FIXED = 28;
 
 /**
  * The order in which chunks can be read one after the other and still give messages in log-time order: by start
@@ -56,22 +54,14 @@ function fail(what: string, offset: number): never {
  * checked where the chunk is read, see ChunkCrcReadable).
  */
 export function chunkRecords(chunk: Uint8Array, decompress: McapTypes.DecompressHandlers): Uint8Array {
-  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (chunk.byteLength < RECORD_HEADER + CHUNK_FIXED + 4 || view.getUint8(0) !== CHUNK_OPCODE) {
-    fail('not a chunk record', 0);
+  const header = readChunkHeader(chunk);
+  if (header === undefined) fail('not a chunk record', 0);
+  if (header.recordBytes > BigInt(chunk.byteLength)) {
+    fail(`chunk record longer (${header.recordBytes} bytes) than what was read`, 1);
   }
-  const end = RECORD_HEADER + Number(view.getBigUint64(1, true));
-  if (end > chunk.byteLength) fail(`chunk record longer (${end} bytes) than what was read`, 1);
-  const uncompressedSize = view.getBigUint64(RECORD_HEADER + 16, true);
-  const expectedCrc = view.getUint32(RECORD_HEADER + 24, true);
-  const compressionAt = RECORD_HEADER + CHUNK_FIXED;
-  const compressionLength = view.getUint32(compressionAt, true);
-  const recordsLengthAt = compressionAt + 4 + compressionLength;
-  if (recordsLengthAt + 8 > end) fail('chunk compression name runs past the record', compressionAt);
-  const compression = Buffer.from(chunk.buffer, chunk.byteOffset + compressionAt + 4, compressionLength).toString();
-  const recordsLength = view.getBigUint64(recordsLengthAt, true);
-  const recordsStart = recordsLengthAt + 8;
-  if (BigInt(recordsStart) + recordsLength > BigInt(end)) fail('chunk records run past the record', recordsLengthAt);
+  const { recordsStart, recordsLength, uncompressedSize, compression } = header;
+  if (BigInt(recordsStart) + recordsLength > header.recordBytes)
+    fail('chunk records run past the record', recordsStart - 8);
   const stored = chunk.subarray(recordsStart, recordsStart + Number(recordsLength));
   if (compression === '') {
     if (recordsLength !== uncompressedSize) fail('uncompressed chunk whose size disagrees with its records', 17);
@@ -83,9 +73,11 @@ export function chunkRecords(chunk: Uint8Array, decompress: McapTypes.Decompress
   if (BigInt(records.byteLength) !== uncompressedSize) {
     fail(`chunk inflated to ${records.byteLength} bytes instead of ${uncompressedSize}`, recordsStart);
   }
-  if (expectedCrc !== 0) {
+  if (header.uncompressedCrc !== 0) {
     const actual = crc32(records);
-    if (actual !== expectedCrc) fail(`Incorrect chunk CRC ${actual} (expected ${expectedCrc})`, recordsStart);
+    if (actual !== header.uncompressedCrc) {
+      fail(`Incorrect chunk CRC ${actual} (expected ${header.uncompressedCrc})`, recordsStart);
+    }
   }
   return records;
 }

@@ -1,4 +1,5 @@
 import { McapStreamReader, type McapTypes } from '@mcap/core';
+import { readChunkHeader } from './mcapChunkHeader';
 import { mcapDecompressHandlers } from './mcapDecompression';
 import { decodeLz4FramePrefix } from './lz4Frames';
 import { completeZstdBlocks } from './zstdFrames';
@@ -7,9 +8,6 @@ type Channel = McapTypes.TypedMcapRecords['Channel'];
 type Schema = McapTypes.TypedMcapRecords['Schema'];
 type Message = McapTypes.TypedMcapRecords['Message'];
 
-/** Opcode, record length, message start and end time, uncompressed size, uncompressed CRC, compression length. */
-const CHUNK_FIXED_BYTES = 1 + 8 + 8 + 8 + 8 + 4 + 4;
-export const CHUNK_OPCODE = 0x06;
 /** The largest typed array and WebAssembly allocation the decoders can make. */
 const MAX_DECODED_BYTES = 2 ** 31 - 1;
 
@@ -32,19 +30,11 @@ export async function recoverPartialChunk(
   bytes: Uint8Array,
   channels: ReadonlyMap<number, Channel>,
 ): Promise<PartialChunk> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const none = (stoppedBy?: string): PartialChunk => ({ records: [], stoppedBy });
-  if (bytes.byteLength < CHUNK_FIXED_BYTES || view.getUint8(0) !== CHUNK_OPCODE) return none();
-  const startTime = view.getBigUint64(9, true);
-  const endTime = view.getBigUint64(17, true);
-  const uncompressedSize = view.getBigUint64(25, true);
-  const compressionLength = view.getUint32(37, true);
-  const recordsLengthAt = CHUNK_FIXED_BYTES + compressionLength;
-  if (recordsLengthAt + 8 > bytes.byteLength) return none();
-  const compression = new TextDecoder().decode(bytes.subarray(CHUNK_FIXED_BYTES, recordsLengthAt));
-  const recordsLength = view.getBigUint64(recordsLengthAt, true);
-  const recordsStart = recordsLengthAt + 8;
-  const stored = bytes.subarray(recordsStart, recordsStart + Number(recordsLength));
+  const header = readChunkHeader(bytes);
+  if (header === undefined) return none();
+  const { messageStartTime: startTime, messageEndTime: endTime, uncompressedSize, compression } = header;
+  const stored = bytes.subarray(header.recordsStart, header.recordsStart + Number(header.recordsLength));
   // Decoding allocates the size the chunk states: a damaged one could ask for more than a buffer can be.
   if (compression !== '' && uncompressedSize > BigInt(MAX_DECODED_BYTES)) {
     return none(`its uncompressed size ${uncompressedSize} is beyond any chunk this reader decodes`);
