@@ -143,8 +143,10 @@ describe('fuzz: damaged sqlite3 bags through openBag', () => {
         expect(got.length).toBeLessThanOrEqual(v.messages.length);
         // Each message read is one written, but for the one thing the byte is in: one message's data, time or
         // topic id, or one topic's row (then every message of that topic comes under a changed name). A byte of the
-        // message's data changes one byte; a byte of its record header can change the data's type or length (seed
-        // 556108878: a 11358-byte blob read back as an empty one), so then the data may differ entirely.
+        // message's data changes one byte, but its storage holds more than data, with no checksum: a byte of its
+        // record header can change the data's type or length (seed 556108878: an 11358-byte blob read back empty),
+        // one of its overflow-page numbers sends the rest of its data to another page (seed 1443744393: the last
+        // 4092 bytes of a message from a page of another). So that one message's data may differ entirely.
         let changedMessages = 0;
         const renamedTopics = new Set<string>();
         for (const m of got) {
@@ -157,19 +159,16 @@ describe('fuzz: damaged sqlite3 bags through openBag', () => {
           }
           const near = v.messages.some(
             (o) =>
-              (o.topic === m.topic &&
-                o.logTimeNs === m.logTimeNs &&
-                m.data.length === o.data.length &&
-                differingBytes(o.data, m.data) <= 1) ||
-              (o.topic === m.topic && o.logTimeNs === m.logTimeNs && m.data.length !== o.data.length) ||
+              (o.topic === m.topic && o.logTimeNs === m.logTimeNs) ||
               (o.topic === m.topic && differingBytes(o.data, m.data) === 0),
           );
-          if (!near) throw new Error(`${v.name} flip at ${at}: a message that is not one written, nor one byte off`);
+          if (!near)
+            throw new Error(`${v.name} flip at ${at}: a message that is not one written, nor one changed in one field`);
           changedMessages++;
         }
         if (changedMessages + renamedTopics.size > 1) {
           throw new Error(
-            `${v.name} flip at ${at}: ${changedMessages} messages and ${renamedTopics.size} topics changed by one byte`,
+            `${v.name} flip at ${at}: ${changedMessages} messages and ${renamedTopics.size} topics changed by one flipped byte`,
           );
         }
         outcomes.add(`flip:${error === undefined ? 'read' : 'error'}`, performance.now() - started);
